@@ -1,0 +1,168 @@
+"""Audio in: any file ffmpeg can read -> 16 kHz mono float32, decoded once.
+
+This is the only module that opens audio files.  Every later stage takes the
+array it returns.  WAV/FLAC/OGG/MP3/M4A/WebM… all go through PyAV (FFmpeg),
+which faster-whisper already depends on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import AudioError
+
+SAMPLE_RATE = 16_000
+DEFAULT_MAX_MINUTES = 15.0
+#: quieter than this everywhere (peak, dBFS) and the take is treated as silent
+SILENT_PEAK_DBFS = -60.0
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A decoded take.
+
+    Attributes
+    ----------
+    samples : np.ndarray [shape=(n,), dtype=float32]
+        Mono, at :data:`SAMPLE_RATE`.
+    source : str
+        The path it came from.
+    source_rate : int
+        The file's own sample rate, Hz (8000 for phone-line audio).
+    source_channels : int
+        Channels in the file before the down-mix.
+    """
+
+    samples: np.ndarray
+    source: str
+    source_rate: int
+    source_channels: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def _fmt_minutes(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min"
+
+
+def load(path: str | Path, *, max_minutes: float = DEFAULT_MAX_MINUTES) -> Audio:
+    """Decode ``path`` to 16 kHz mono float32.
+
+    Parameters
+    ----------
+    path : str or Path
+        An audio (or video-with-audio) file in any format FFmpeg reads.
+    max_minutes : float
+        Longer takes are refused before decoding — a voicemail is seconds
+        long, and an hour-long file is almost certainly the wrong file.
+
+    Raises
+    ------
+    AudioError
+        Missing, a folder, empty, not audio, truncated to nothing, silent,
+        or longer than ``max_minutes``.
+    """
+    if max_minutes <= 0:
+        raise AudioError(f"--max-minutes must be positive, got {max_minutes}")
+    p = Path(path)
+    if not p.exists():
+        raise AudioError(f"{path}: no such file")
+    if p.is_dir():
+        raise AudioError(f"{path} is a folder — give an audio file (WAV, FLAC, MP3, M4A…)")
+    if p.stat().st_size == 0:
+        raise AudioError(f"{path} is empty (0 bytes)")
+
+    import av
+
+    limit_s = max_minutes * 60
+    try:
+        with av.open(str(p), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path} has no audio track")
+            stream = container.streams.audio[0]
+            declared = _declared_seconds(container, stream)
+            if declared is not None and declared > limit_s:
+                raise AudioError(
+                    f"{path} is {_fmt_minutes(declared)} long; the limit is "
+                    f"{max_minutes:g} min — pass --max-minutes to score longer audio"
+                )
+            rate = stream.codec_context.sample_rate or stream.rate or 0
+            channels = stream.codec_context.channels or 0
+            samples = _decode(container, stream, limit_s=limit_s, path=str(path))
+    except AudioError:
+        raise
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise AudioError(f"{path} is not a readable audio file ({_reason(exc)})") from exc
+
+    if samples.size == 0:
+        raise AudioError(f"{path} holds no audio samples (truncated or empty stream)")
+    decoded_s = samples.size / SAMPLE_RATE
+    if declared is not None and declared - decoded_s > max(0.5, 0.1 * declared):
+        raise AudioError(
+            f"{path} is truncated: its header says {declared:.1f} s but only "
+            f"{decoded_s:.1f} s can be read — export or copy the file again"
+        )
+    peak = float(np.max(np.abs(samples)))
+    if peak == 0.0 or 20 * np.log10(peak) < SILENT_PEAK_DBFS:
+        raise AudioError(f"{path} is silent — nothing to score (check the microphone or the file)")
+    return Audio(samples=samples, source=str(path), source_rate=int(rate), source_channels=channels)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # PyAV prefixes "[Errno 1094995529] Invalid data found…: 'path'": keep the words.
+    if text.startswith("[Errno"):
+        text = text.split("]", 1)[-1].strip()
+    return text.split(": '", 1)[0]
+
+
+def _declared_seconds(container: object, stream: object) -> float | None:
+    import av
+
+    assert isinstance(container, av.container.InputContainer)
+    assert isinstance(stream, av.audio.stream.AudioStream)
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _decode(container: object, stream: object, *, limit_s: float, path: str) -> np.ndarray:
+    import av
+
+    assert isinstance(container, av.container.InputContainer)
+    assert isinstance(stream, av.audio.stream.AudioStream)
+    # Float planar output keeps clipping visible (no s16 round-trip) and
+    # resampling + down-mixing happen in one FFmpeg pass.
+    resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+    total = 0
+    limit = int(limit_s * SAMPLE_RATE)
+    try:
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1)
+                chunks.append(chunk)
+                total += chunk.size
+            if total > limit:
+                raise AudioError(
+                    f"{path} is longer than the limit of {limit_s / 60:g} min — "
+                    "pass --max-minutes to score longer audio"
+                )
+    except av.error.InvalidDataError:
+        # A truncated file decodes up to the damage; keep what was readable.
+        if not chunks:
+            raise
+    for out in resampler.resample(None):
+        chunks.append(out.to_ndarray().reshape(-1))
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)

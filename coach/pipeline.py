@@ -1,0 +1,115 @@
+"""The pipeline, stage by stage: audio -> transcript -> acoustics/numbers -> rubric -> report.
+
+Each stage is a plain function over plain data; this module only wires them
+together and times them (the timings feed ``bench/``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from coach.audio import Audio
+from coach.context import Context
+from coach.report import Report, metrics_of
+from coach.rubric.core import Rubric, Take, feedback, judge, score
+from coach.transcribe import DecodeOptions, Transcriber, Transcript
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - began
+
+
+def judge_take(
+    take: Take, rubric: Rubric, *, source: str, model: str | None, timings: dict[str, float]
+) -> Report:
+    """Run the rubric on a take and assemble the report."""
+    from coach.rubric.rules_delivery import filler_matches
+
+    with _timed(timings, "rubric"):
+        checks = tuple(judge(take, rubric))
+        fixes, strengths = feedback(checks, rubric)
+        fillers = len(filler_matches(take, rubric.config("fillers")))
+        return Report(
+            source=source,
+            touch=take.context.touch,
+            model=model,
+            transcript=take.transcript,
+            metrics=metrics_of(take, filler_count=fillers),
+            checks=checks,
+            score=score(checks, rubric),
+            fixes=tuple(fixes),
+            strengths=tuple(strengths),
+            timings=timings,
+        )
+
+
+def score_audio(
+    audio: Audio,
+    *,
+    transcriber: Transcriber,
+    context: Context,
+    rubric: Rubric,
+    options: DecodeOptions | None = None,
+    timings: dict[str, float] | None = None,
+) -> Report:
+    """Transcribe, measure and judge one decoded take."""
+    from coach.acoustics import measure
+    from coach.numbers import find_phone_numbers
+
+    timings = {} if timings is None else timings
+    with _timed(timings, "transcribe"):
+        transcript = transcriber.transcribe(audio.samples, options=options)
+    with _timed(timings, "acoustics"):
+        acoustics = measure(audio.samples, sr=16_000)
+    with _timed(timings, "numbers"):
+        numbers = tuple(find_phone_numbers(transcript.words))
+    take = Take(transcript, acoustics, numbers, context)
+    return judge_take(take, rubric, source=audio.source, model=transcriber.name, timings=timings)
+
+
+def score_file(
+    path: str | Path,
+    *,
+    transcriber: Callable[[], Transcriber],
+    context: Context,
+    rubric: Rubric,
+    max_minutes: float,
+    options: DecodeOptions | None = None,
+) -> Report:
+    """Decode ``path`` and score it (see :func:`score_audio`).
+
+    ``transcriber`` is called only once the audio decoded, so a bad file is
+    reported before the model is loaded.
+    """
+    from coach.audio import load
+
+    timings: dict[str, float] = {}
+    with _timed(timings, "decode"):
+        audio = load(path, max_minutes=max_minutes)
+    return score_audio(
+        audio,
+        transcriber=transcriber(),
+        context=context,
+        rubric=rubric,
+        options=options,
+        timings=timings,
+    )
+
+
+def check_script(text: str, *, source: str, context: Context, rubric: Rubric) -> Report:
+    """Judge a written script with the same rules, timed at the rep's pace."""
+    from coach.numbers import find_phone_numbers
+
+    timings: dict[str, float] = {}
+    transcript = Transcript.from_text(text, wpm=context.target_wpm)
+    numbers = tuple(find_phone_numbers(transcript.words))
+    take = Take(transcript, None, numbers, context)
+    return judge_take(take, rubric, source=source, model=None, timings=timings)

@@ -1,0 +1,154 @@
+"""The report: one take's transcript, metrics, checks, score and feedback.
+
+:func:`to_json` gives the stable ``coach.report/1`` shape scripts and
+dashboards read (see SPEC "--json").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coach.rubric.core import Check, Take
+from coach.transcribe import Transcript
+
+SCHEMA = "coach.report/1"
+
+
+@dataclass(frozen=True)
+class NumberMetric:
+    """A callback number as it was spoken."""
+
+    digits: str
+    start: float
+    end: float
+    digits_per_s: float
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The measurements shown beside the checks (seconds, words, dBFS, semitones).
+
+    Acoustic fields are ``None`` for a written script.
+    """
+
+    duration_s: float
+    speech_s: float | None
+    words: int
+    wpm: float | None
+    leading_silence_s: float | None
+    longest_pause_s: float | None
+    filler_count: int
+    pitch_variation_st: float | None
+    loudness_dbfs: float | None
+    phone_numbers: tuple[NumberMetric, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``coach score`` or ``coach check`` found about one take."""
+
+    source: str
+    touch: int | None
+    model: str | None
+    transcript: Transcript
+    metrics: Metrics
+    checks: tuple[Check, ...]
+    score: int
+    fixes: tuple[str, ...]
+    strengths: tuple[str, ...]
+    #: seconds spent per pipeline stage (decode, transcribe, acoustics, rubric)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def metrics_of(take: Take, *, filler_count: int) -> Metrics:
+    """Collect the report's metrics from a judged take."""
+    words = len(take.transcript.words)
+    a = take.acoustics
+    numbers = tuple(
+        NumberMetric(n.digits, n.start, n.end, round(n.digits_per_s, 2)) for n in take.numbers
+    )
+    if a is None:
+        return Metrics(
+            duration_s=round(take.duration_s, 2),
+            speech_s=None,
+            words=words,
+            wpm=round(take.context.target_wpm, 1),
+            leading_silence_s=None,
+            longest_pause_s=None,
+            filler_count=filler_count,
+            pitch_variation_st=None,
+            loudness_dbfs=None,
+            phone_numbers=numbers,
+        )
+    wpm = words / a.speech_s * 60 if a.speech_s > 0 else 0.0
+    return Metrics(
+        duration_s=round(a.duration_s, 2),
+        speech_s=round(a.speech_s, 2),
+        words=words,
+        wpm=round(wpm, 1),
+        leading_silence_s=round(a.leading_silence_s, 2),
+        longest_pause_s=round(a.longest_pause_s, 2),
+        filler_count=filler_count,
+        pitch_variation_st=(
+            None if a.pitch_variation_st is None else round(a.pitch_variation_st, 2)
+        ),
+        loudness_dbfs=round(a.loudness_dbfs, 1),
+        phone_numbers=numbers,
+    )
+
+
+def _evidence(check: Check) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for e in check.evidence:
+        item: dict[str, Any] = {"text": e.text, "start": e.start, "end": e.end}
+        if e.chars is not None:
+            item["chars"] = list(e.chars)
+        out.append(item)
+    return out
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as the stable ``coach.report/1`` object."""
+    m = report.metrics
+    return {
+        "schema": SCHEMA,
+        "source": report.source,
+        "touch": report.touch,
+        "model": report.model,
+        "transcript": {
+            "text": report.transcript.text,
+            "words": [
+                {"word": w.text, "start": w.start, "end": w.end, "probability": w.probability}
+                for w in report.transcript.words
+            ],
+        },
+        "metrics": {
+            "duration_s": m.duration_s,
+            "speech_s": m.speech_s,
+            "words": m.words,
+            "wpm": m.wpm,
+            "leading_silence_s": m.leading_silence_s,
+            "longest_pause_s": m.longest_pause_s,
+            "filler_count": m.filler_count,
+            "pitch_variation_st": m.pitch_variation_st,
+            "loudness_dbfs": m.loudness_dbfs,
+            "phone_numbers": [
+                {"digits": n.digits, "start": n.start, "end": n.end, "digits_per_s": n.digits_per_s}
+                for n in m.phone_numbers
+            ],
+        },
+        "checks": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "message": c.message,
+                "advice": c.advice,
+                "evidence": _evidence(c),
+            }
+            for c in report.checks
+        ],
+        "score": report.score,
+        "fixes": list(report.fixes),
+        "strengths": list(report.strengths),
+    }

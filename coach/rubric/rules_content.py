@@ -1,0 +1,312 @@
+"""Rules on what the message says: who, why, a reason to call back, for whom, and the ask."""
+
+from __future__ import annotations
+
+import re
+
+from coach.rubric.core import (
+    Check,
+    CheckConfig,
+    Evidence,
+    Match,
+    Status,
+    Take,
+    _normalise,
+    clock,
+    rule,
+)
+
+
+def _evidence(matches: list[Match]) -> tuple[Evidence, ...]:
+    return tuple(m.evidence for m in matches)
+
+
+@rule("identity")
+def identity(take: Take, cfg: CheckConfig) -> Check:
+    """The rep says their own name and company early (first ~10 s)."""
+    rep = take.context.rep
+    window = cfg.num("window_s")
+    ratio = cfg.num("min_ratio")
+    if not rep.name and not rep.company:
+        intro = take.early(take.find(cfg.patterns("intro_patterns")), window)
+        if intro:
+            return Check(
+                "identity",
+                "pass",
+                f"You introduced yourself at {clock(intro[0].start)}.",
+                "Set your profile (name, company) so the coach can check both are said.",
+                _evidence(intro[:1]),
+            )
+        return Check(
+            "identity",
+            "skip",
+            "Your name and company are not known — set them in your profile or the card.",
+        )
+    name = take.early(take.find_name(rep.name, min_ratio=ratio), window) if rep.name else []
+    company = (
+        take.early(take.find_name(rep.company, min_ratio=ratio, first_word_min=5), window)
+        if rep.company
+        else []
+    )
+    evidence = _evidence(name[:1] + company[:1])
+    said = [what for what, found in (("name", name), ("company", company)) if found]
+    missing = [
+        what
+        for what, known, found in (
+            ("name", rep.name, name),
+            ("company", rep.company, company),
+        )
+        if known and not found
+    ]
+    if not missing:
+        return Check(
+            "identity",
+            "pass",
+            f"You gave your {' and '.join(said)} in the first {window:.0f} s.",
+            "",
+            evidence,
+        )
+    status: Status = "warn" if said else "fail"
+    who = {"name": rep.name, "company": rep.company}
+    return Check(
+        "identity",
+        status,
+        f"Your {' and '.join(missing)} did not come in the first {window:.0f} s.",
+        "Open with who you are: “Hi, this is "
+        + (rep.name or "<name>")
+        + " with "
+        + (who["company"] or "<company>")
+        + ".”",
+        evidence,
+    )
+
+
+@rule("purpose")
+def purpose(take: Take, cfg: CheckConfig) -> Check:
+    """The message says why the rep is calling; a bare "call me back" fails."""
+    found = take.find(cfg.patterns("patterns"))
+    if found:
+        return Check(
+            "purpose",
+            "pass",
+            f"You said why you are calling at {clock(found[0].start)}: “{found[0].evidence.text}…”",
+            "",
+            _evidence(found[:2]),
+        )
+    return Check(
+        "purpose",
+        "fail",
+        "The message never says why you are calling.",
+        "Say the reason in one sentence: “I'm calling because …” — a name and a callback "
+        "request alone reads as a trick.",
+    )
+
+
+def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
+    numbers = take.number_words()
+    quantities = [
+        m
+        for m in take.find(cfg.patterns("proof_patterns"))
+        if not any(i in numbers for i in range(m.first, m.last + 1))
+    ]
+    peers = [m for m in take.find(cfg.patterns("peer_patterns")) if m.words[-1].text[:1].isupper()]
+    proof = take.context.offer.proof
+    if proof:
+        # A peer customer named on the card ("Globex went from 10 to 5 hours").
+        for name in re.findall(r"\b[A-Z][\w&]+(?: [A-Z][\w&]+)*", proof):
+            peers.extend(take.find_name(name, min_ratio=cfg.num("min_ratio"), first_word_min=5))
+    return sorted(quantities + peers, key=lambda m: m.first)
+
+
+@rule("hook")
+def hook(take: Take, cfg: CheckConfig) -> Check:
+    """A reason to call back: proof, or a specific benefit with a question that makes them think."""
+    proof = _proof(take, cfg)
+    benefit = take.find(cfg.patterns("benefit_patterns"))
+    question = take.find(cfg.patterns("question_patterns"))
+    if proof:
+        return Check(
+            "hook",
+            "pass",
+            f"You gave proof worth calling back for: “…{take.around(proof[0]).text}…” at "
+            f"{clock(proof[0].start)}.",
+            "",
+            _evidence(proof[:2] + benefit[:1]),
+        )
+    if benefit and question:
+        return Check(
+            "hook",
+            "pass",
+            "You offered a benefit and asked a question that makes them think.",
+            "",
+            _evidence(benefit[:1] + question[:1]),
+        )
+    if benefit:
+        return Check(
+            "hook",
+            "warn",
+            f"A benefit (“…{take.around(benefit[0]).text}…”) but nothing to make it believable.",
+            "Back the benefit with proof: a number or a peer customer (“Globex halved it”).",
+            _evidence(benefit[:1]),
+        )
+    if question:
+        return Check(
+            "hook",
+            "warn",
+            "A question, but no benefit or proof to make calling back worth it.",
+            "Add what's in it for them, with a number or a peer customer.",
+            _evidence(question[:1]),
+        )
+    return Check(
+        "hook",
+        "fail",
+        "No reason to call back: no benefit, proof or question.",
+        "Give one hook: a result a peer got, a number, or a question about their situation.",
+    )
+
+
+def _situation_words(take: Take, situation: str, cfg: CheckConfig) -> list[str]:
+    """Words of the card's situation that the take uses, compared on their first letters.
+
+    "reconciles" finds "reconciliation" and "loads" finds "load": two words
+    match when they share their first ``stem_letters`` letters (or all of the
+    shorter one, at least four).
+    """
+    ignore = set(cfg.strings("situation_ignore"))
+    stem = int(cfg.num("stem_letters"))
+    keywords = {
+        w for w in _normalise(situation).split() if len(w) >= 4 and w not in ignore and w.isalpha()
+    }
+    heard = {t for t in take.normalised_text.split() if len(t) >= 4}
+
+    def same(a: str, b: str) -> bool:
+        n = min(stem, len(a), len(b))
+        return a[:n] == b[:n]
+
+    return sorted(k for k in keywords if any(same(k, t) for t in heard))
+
+
+@rule("personalization")
+def personalization(take: Take, cfg: CheckConfig) -> Check:
+    """The prospect's company or situation is named; a name or "your situation" alone is weak."""
+    prospect = take.context.prospect
+    ratio = cfg.num("min_ratio")
+    company = (
+        take.find_name(prospect.company, min_ratio=ratio, first_word_min=5)
+        if prospect.company
+        else []
+    )
+    situation = _situation_words(take, prospect.situation, cfg)
+    if company or len(situation) >= cfg.num("min_situation_words"):
+        said = (
+            f"{prospect.company} by name"
+            if company
+            else f"their situation ({', '.join(situation)}…)"
+        )
+        return Check(
+            "personalization",
+            "pass",
+            f"The message is about them: you mention {said}.",
+            "",
+            _evidence(company[:1]),
+        )
+    name = take.find_name(prospect.name, min_ratio=ratio) if prospect.name else []
+    generic = take.find(cfg.patterns("generic_patterns"))
+    if name or generic:
+        what = f"only their name ({name[0].evidence.text})" if name else "only a generic phrase"
+        return Check(
+            "personalization",
+            "warn",
+            f"Personalised weakly: {what}.",
+            f"Name {prospect.company or 'their company'} or something specific about their "
+            "situation.",
+            _evidence(name[:1] + generic[:1]),
+        )
+    if not (prospect.name or prospect.company or prospect.situation):
+        return Check(
+            "personalization",
+            "skip",
+            "No prospect given — use a scenario card to check personalisation.",
+        )
+    return Check(
+        "personalization",
+        "fail",
+        "Nothing in the message is specific to this prospect.",
+        f"Mention {prospect.company or 'their company'} and one detail of their situation.",
+    )
+
+
+def email_address(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Where an email address is spoken ("chris at northwind dot example") or written.
+
+    Reads the check's ``email_address_patterns``.
+    """
+    spoken = take.find(cfg.patterns("email_address_patterns"))
+    written = [Match(i, i, (w,)) for i, w in enumerate(take.transcript.words) if "@" in w.text]
+    return sorted(spoken + written, key=lambda m: m.first)
+
+
+@rule("call_to_action")
+def call_to_action(take: Take, cfg: CheckConfig) -> Check:
+    """One clear next step, with the means to take it; the team's preferred kind."""
+    callback = take.find(cfg.patterns("callback_patterns"))
+    email = take.find(cfg.patterns("email_patterns"))
+    pushy = take.find(cfg.patterns("pushy_patterns"))
+    has_number = bool(take.numbers)
+    has_email = bool(email_address(take, cfg))
+    preferred = cfg.text("preferred")
+    if not callback and not email:
+        return Check(
+            "call_to_action",
+            "fail",
+            "There is no clear next step for the prospect.",
+            "End with one ask: “Call me at …” (or “I'll send you an email — reply there”).",
+        )
+    if pushy:
+        return Check(
+            "call_to_action",
+            "warn",
+            f"The ask sounds pushy: “{pushy[0].evidence.text}”.",
+            "Leave the timing to them: “If it's worth a conversation, call me at …”.",
+            _evidence(pushy[:1]),
+        )
+    usable = {
+        "callback": bool(callback) and has_number,
+        "email": bool(email) and has_email,
+    }
+    wanted = ("callback", "email") if preferred == "either" else (preferred,)
+    if any(usable[kind] for kind in wanted):
+        kind = next(k for k in wanted if usable[k])
+        first = (callback if kind == "callback" else email)[0]
+        return Check(
+            "call_to_action",
+            "pass",
+            f"A clear ask ({'call back' if kind == 'callback' else 'email'}) with the means to "
+            f"act on it: “{first.evidence.text}”.",
+            "",
+            (first.evidence,),
+        )
+    if callback and not has_number and (preferred != "email"):
+        return Check(
+            "call_to_action",
+            "warn",
+            "You ask for a call back but never give the number.",
+            "Give your number with the ask: “call me at …”.",
+            _evidence(callback[:1]),
+        )
+    if email and not has_email and (preferred != "callback"):
+        return Check(
+            "call_to_action",
+            "warn",
+            "You ask for an email but never give the address.",
+            "Spell out your address: “chris at northwind dot com”.",
+            _evidence(email[:1]),
+        )
+    want = "a call back" if preferred == "callback" else "an email"
+    return Check(
+        "call_to_action",
+        "warn",
+        f"The ask is not the one your team prefers ({want}).",
+        f"Ask for {want}, with the {'number' if preferred == 'callback' else 'address'}.",
+        _evidence((callback or email)[:1]),
+    )

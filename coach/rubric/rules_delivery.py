@@ -1,0 +1,234 @@
+"""Rules on how long and how well the message is delivered: length, pace, pauses, delivery."""
+
+from __future__ import annotations
+
+from coach.rubric.core import Check, CheckConfig, Evidence, Match, Status, Take, clock, rule
+
+
+def message_seconds(take: Take) -> float:
+    """Seconds from the first word to the last (silence before and after excluded)."""
+    if take.acoustics is None:
+        return take.duration_s
+    a = take.acoustics
+    return max(0.0, a.duration_s - a.leading_silence_s - a.trailing_silence_s)
+
+
+@rule("length")
+def length(take: Take, cfg: CheckConfig) -> Check:
+    """About 30 seconds or 75 words; a message too short cannot carry a reason."""
+    if take.is_script:
+        return _script_length(take, cfg)
+    seconds = message_seconds(take)
+    max_s, warn_s = cfg.num("max_s"), cfg.num("warn_max_s")
+    words = take.transcript.words
+    over = take.words_between((words[0].start if words else 0.0) + max_s, float("inf"))
+    evidence = (Evidence.of_words(over),) if over else ()
+    if seconds < cfg.num("min_s"):
+        return Check(
+            "length",
+            "warn",
+            f"The message is only {seconds:.0f} s — too short to give a reason to call back.",
+            "Add who you are, why you are calling and one specific reason to call back.",
+        )
+    if seconds <= max_s:
+        return Check(
+            "length", "pass", f"The message runs {seconds:.0f} s, within {max_s:.0f} s.", ""
+        )
+    status: Status = "warn" if seconds <= warn_s else "fail"
+    return Check(
+        "length",
+        status,
+        f"The message runs {seconds:.0f} s; aim for {max_s:.0f} s or less.",
+        f"Cut about {seconds - max_s:.0f} s: keep who, why, one hook and the number.",
+        evidence,
+    )
+
+
+def _script_length(take: Take, cfg: CheckConfig) -> Check:
+    words = len(take.transcript.words)
+    wpm = take.context.target_wpm
+    seconds = words / wpm * 60
+    max_words = int(cfg.num("max_words"))
+    # The word budget that fits max_s at this rep's pace (75 words at 150 wpm is 30 s).
+    fit = min(max_words, int(cfg.num("max_s") * wpm / 60))
+    if words < cfg.num("min_words"):
+        return Check(
+            "length",
+            "warn",
+            f"The script is {words} words (~{seconds:.0f} s) — too short to give a reason.",
+            "Add who you are, why you are calling and one specific reason to call back.",
+        )
+    if words <= fit:
+        return Check(
+            "length",
+            "pass",
+            f"The script is {words} words, about {seconds:.0f} s at {wpm:.0f} wpm.",
+            "",
+        )
+    status: Status = "warn" if words <= cfg.num("warn_max_words") else "fail"
+    over = take.transcript.words[fit:]
+    return Check(
+        "length",
+        status,
+        f"The script is {words} words, about {seconds:.0f} s at {wpm:.0f} wpm.",
+        f"Cut {words - fit} words to fit {cfg.num('max_s'):.0f} s.",
+        (Evidence.of_words(over),),
+    )
+
+
+@rule("pace")
+def pace(take: Take, cfg: CheckConfig) -> Check:
+    """Words per minute over speaking time, within the configured band."""
+    if take.acoustics is None:
+        return Check("pace", "skip", "A written script has no pace; it was timed at your pace.")
+    words = len(take.transcript.words)
+    speech = take.acoustics.speech_s
+    if words < cfg.num("min_words") or speech <= 0:
+        return Check("pace", "skip", f"Too few words ({words}) to measure a pace.")
+    wpm = words / speech * 60
+    low, high, margin = cfg.num("min_wpm"), cfg.num("max_wpm"), cfg.num("margin_wpm")
+    band = f"{low:.0f}–{high:.0f} wpm"
+    if low <= wpm <= high:
+        return Check("pace", "pass", f"You spoke at {wpm:.0f} words a minute, within {band}.")
+    status: Status = "warn" if low - margin <= wpm <= high + margin else "fail"
+    if wpm > high:
+        return Check(
+            "pace",
+            status,
+            f"You spoke at {wpm:.0f} words a minute — faster than {band}.",
+            "Slow down: pause after your name and before the number.",
+        )
+    return Check(
+        "pace",
+        status,
+        f"You spoke at {wpm:.0f} words a minute — slower than {band}.",
+        "Pick up the pace a little; rehearse the script until it flows.",
+    )
+
+
+@rule("pauses")
+def pauses(take: Take, cfg: CheckConfig) -> Check:
+    """No dead air at the start, no long pauses mid-message."""
+    a = take.acoustics
+    if a is None:
+        return Check("pauses", "skip", "A written script has no pauses to measure.")
+    findings: list[tuple[Status, str, Evidence]] = []
+    lead = a.leading_silence_s
+    if lead > cfg.num("leading_warn_s"):
+        status: Status = "fail" if lead > cfg.num("leading_fail_s") else "warn"
+        findings.append(
+            (status, f"{lead:.1f} s of dead air before you speak", Evidence("silence", 0.0, lead))
+        )
+    for p in a.pauses:
+        if p.duration > cfg.num("pause_warn_s"):
+            status = "fail" if p.duration > cfg.num("pause_fail_s") else "warn"
+            findings.append(
+                (
+                    status,
+                    f"a {p.duration:.1f} s pause at {clock(p.start)}",
+                    Evidence("pause", p.start, p.end),
+                )
+            )
+    if not findings:
+        return Check(
+            "pauses",
+            "pass",
+            f"You started within {lead:.1f} s and the longest pause was {a.longest_pause_s:.1f} s.",
+        )
+    worst: Status = "fail" if any(s == "fail" for s, _, _ in findings) else "warn"
+    what = "; ".join(text for _, text, _ in findings)
+    advice = (
+        "Start speaking as soon as the beep ends."
+        if lead > cfg.num("leading_warn_s")
+        else "Keep pauses short; know your next line before you dial."
+    )
+    return Check(
+        "pauses",
+        worst,
+        what[0].upper() + what[1:] + ".",
+        advice,
+        tuple(e for _, _, e in findings),
+    )
+
+
+@rule("delivery")
+def delivery(take: Take, cfg: CheckConfig) -> Check:
+    """Not monotone, not too quiet, not clipped."""
+    a = take.acoustics
+    if a is None:
+        return Check("delivery", "skip", "A written script has no delivery to hear.")
+    problems: list[tuple[Status, str, str]] = []
+    if a.clipped_fraction > cfg.num("clip_warn"):
+        status: Status = "fail" if a.clipped_fraction > cfg.num("clip_fail") else "warn"
+        problems.append(
+            (
+                status,
+                f"the recording clips ({a.clipped_fraction:.1%} of samples at full scale)",
+                "Move the microphone back or lower the input gain.",
+            )
+        )
+    if a.loudness_dbfs < cfg.num("quiet_dbfs"):
+        problems.append(
+            (
+                "warn",
+                f"it is quiet ({a.loudness_dbfs:.0f} dBFS)",
+                "Speak up or move closer to the microphone.",
+            )
+        )
+    st = a.pitch_variation_st
+    if st is not None and st < cfg.num("min_pitch_st"):
+        problems.append(
+            (
+                "warn",
+                f"the voice sounds flat ({st:.1f} semitones of pitch variation)",
+                "Vary your tone: lift your voice on the reason and the question.",
+            )
+        )
+    pitch = f"{st:.1f} semitones of pitch variation" if st is not None else "no pitch measured"
+    if not problems:
+        return Check(
+            "delivery",
+            "pass",
+            f"Clear delivery: {pitch}, level {a.loudness_dbfs:.0f} dBFS, no clipping.",
+        )
+    status = "fail" if any(s == "fail" for s, _, _ in problems) else "warn"
+    message = "; ".join(text for _, text, _ in problems)
+    return Check("delivery", status, message[0].upper() + message[1:] + ".", problems[0][2])
+
+
+def filler_matches(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Every filler ("um", "uh", "you know", "like" used as a filler) in the take."""
+    return take.find(cfg.patterns("patterns"))
+
+
+@rule("fillers")
+def fillers(take: Take, cfg: CheckConfig) -> Check:
+    """Fillers under the threshold per minute; clusters flagged."""
+    found = filler_matches(take, cfg)
+    # A message shorter than min_minutes counts as that long, so one "um" in a
+    # 10 s take is one filler, not "6 a minute".
+    minutes = max(message_seconds(take) / 60, cfg.num("min_minutes"))
+    rate = len(found) / minutes
+    evidence = tuple(m.evidence for m in found)
+    window, crowd = cfg.num("cluster_window_s"), int(cfg.num("cluster_count"))
+    clusters = [
+        found[i]
+        for i in range(len(found) - crowd + 1)
+        if found[i + crowd - 1].start - found[i].start <= window
+    ]
+    if not found:
+        return Check("fillers", "pass", "No fillers (um, uh, you know).")
+    said = ", ".join(f"“{m.evidence.text}” at {clock(m.start)}" for m in found[:4])
+    if rate <= cfg.num("warn_per_min") and not clusters:
+        return Check(
+            "fillers", "pass", f"{len(found)} filler(s), {rate:.0f} a minute: {said}.", "", evidence
+        )
+    status: Status = "fail" if rate > cfg.num("fail_per_min") else "warn"
+    cluster = f"; they bunch up at {clock(clusters[0].start)}" if clusters else ""
+    return Check(
+        "fillers",
+        status,
+        f"{len(found)} fillers, {rate:.0f} a minute{cluster}: {said}.",
+        "Replace each “um” with a short silent pause; script the part where they bunch up.",
+        evidence,
+    )

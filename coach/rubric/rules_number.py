@@ -1,0 +1,130 @@
+"""Rules on the callback number: is it there, is it right, can it be caught."""
+
+from __future__ import annotations
+
+from coach.rubric.core import Check, CheckConfig, Evidence, Status, Take, clock, rule
+
+
+def spoken_form(digits: str) -> str:
+    """``"4155550134"`` -> ``"415-555-0134"`` (NANP grouping; other lengths as-is)."""
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    if len(digits) == 7:
+        return f"{digits[:3]}-{digits[3:]}"
+    return digits
+
+
+@rule("callback_number")
+def callback_number(take: Take, cfg: CheckConfig) -> Check:
+    """A callback number is spoken and, when the rep's number is known, it is theirs."""
+    from coach.numbers import digit_distance, normalize_number
+
+    numbers = take.numbers
+    if not numbers:
+        return Check(
+            "callback_number",
+            "fail",
+            "No callback number was heard.",
+            "Say your number slowly, in groups, near the start and again at the end.",
+        )
+    evidence = tuple(
+        Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word)) for n in numbers
+    )
+    said = ", ".join(f"{spoken_form(n.digits)} at {clock(n.start)}" for n in numbers)
+    if not take.context.rep.phone:
+        return Check(
+            "callback_number",
+            "pass",
+            f"Callback number given: {said}.",
+            "Set your own number (profile or --callback) so the coach can check every digit.",
+            evidence,
+        )
+    expected = normalize_number(take.context.rep.phone)
+    best = min(numbers, key=lambda n: digit_distance(n.digits, expected))
+    miss = digit_distance(best.digits, expected)
+    if miss == 0:
+        return Check(
+            "callback_number",
+            "pass",
+            f"Your number {spoken_form(expected)} came through digit for digit ({said}).",
+            "",
+            evidence,
+        )
+    if miss <= cfg.num("near_miss_digits"):
+        return Check(
+            "callback_number",
+            "warn",
+            f"Heard {spoken_form(best.digits)} for your {spoken_form(expected)} — "
+            "hard to make out.",
+            "Hard to make out — say it slower, in groups: "
+            f"{spoken_form(expected).replace('-', ' … ')}.",
+            evidence,
+        )
+    return Check(
+        "callback_number",
+        "fail",
+        f"The number heard ({said}) is not yours ({spoken_form(expected)}).",
+        f"Give your own number, {spoken_form(expected)}, slowly and in groups.",
+        evidence,
+    )
+
+
+def _chars(take: Take, first: int, last: int) -> tuple[int, int] | None:
+    words = take.transcript.words
+    a, b = words[first].chars, words[last].chars
+    return (a[0], b[1]) if a and b else None
+
+
+@rule("number_placement")
+def number_placement(take: Take, cfg: CheckConfig) -> Check:
+    """Said early or repeated at the end — never only buried mid-message — and slowly."""
+    numbers = take.numbers
+    if not numbers:
+        return Check("number_placement", "skip", "No callback number to place.")
+    words = take.transcript.words
+    begin = words[0].start if words else 0.0
+    end = words[-1].end if words else take.duration_s
+    length = end - begin
+    early = [n for n in numbers if n.start - begin <= cfg.num("early_s")]
+    at_end = [n for n in numbers if end - n.end <= cfg.num("end_window_s")]
+    evidence = tuple(
+        Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word)) for n in numbers
+    )
+    times = " and ".join(clock(n.start) for n in numbers)
+    once = len(numbers) == 1
+    where = f"You gave your number {'once, at' if once else 'at'} {times}"
+
+    status: Status
+    if early and at_end and (len(numbers) > 1 or length <= cfg.num("end_window_s")):
+        status, message, advice = "pass", f"{where}: early and again at the end.", ""
+    elif early:
+        status, message = "pass", f"{where}, early in the message."
+        advice = "Repeat it at the end too, for anyone who reaches for a pen late."
+    elif at_end and length <= cfg.num("long_message_s"):
+        status, message = "pass", f"{where}, at the end of a short message."
+        advice = f"Say it in the first {cfg.num('early_s'):.0f} s as well."
+    elif at_end:
+        status = "warn"
+        message = f"{where}, only at the end of a {length:.0f} s message."
+        advice = f"Say it in the first {cfg.num('early_s'):.0f} s and again at the end."
+    else:
+        status = "fail" if length > cfg.num("long_message_s") else "warn"
+        message = f"{where}, buried in the middle of a {length:.0f} s message."
+        advice = f"Say it in the first {cfg.num('early_s'):.0f} s and again at the end."
+
+    if take.is_script:
+        # A written number has no speed; the advice still says how to read it.
+        if status == "pass" and not advice:
+            advice = "Read the number in groups, slowly: three … three … four."
+        return Check("number_placement", status, message, advice, evidence)
+    slowest = min(numbers, key=lambda n: n.digits_per_s)
+    limit = cfg.num("max_digits_per_s")
+    if slowest.digits_per_s > limit:
+        message += f" It went by at {slowest.digits_per_s:.1f} digits a second."
+        if status == "pass":
+            status = "warn"
+            advice = (
+                f"Slow the number down to under {limit:.1f} digits a second, in groups: "
+                "three … three … four."
+            )
+    return Check("number_placement", status, message, advice, evidence)

@@ -1,0 +1,137 @@
+"""Rules on wording that fits which voicemail this is, and on how it opens.
+
+The field's cadence: #1 introduces who and why; #2 (4–7 days later) gives a
+new "here's why we should talk"; #3 says plainly it is the last message and
+leaves the next step with the prospect; there is no #4.
+"""
+
+from __future__ import annotations
+
+from coach.rubric.core import Check, CheckConfig, Evidence, Match, Take, clock, rule
+from coach.rubric.rules_content import email_address
+
+
+def _evidence(matches: list[Match]) -> tuple[Evidence, ...]:
+    return tuple(m.evidence for m in matches)
+
+
+def _first(matches: list[Match]) -> str:
+    m = matches[0]
+    return f"“{m.evidence.text}” at {clock(m.start)}"
+
+
+@rule("touch_wording")
+def touch_wording(take: Take, cfg: CheckConfig) -> Check:
+    """Wording fits the touch: introduce, follow up with something new, close clearly."""
+    touch = take.context.touch
+    if touch is None:
+        return Check(
+            "touch_wording",
+            "skip",
+            "Which voicemail this is was not given.",
+            "Pass --touch 1, 2 or 3 (or use a scenario card) to check the wording fits.",
+        )
+    if touch > cfg.num("max_touches"):
+        return Check(
+            "touch_wording",
+            "fail",
+            f"This would be voicemail #{touch}: don't call more than "
+            f"{cfg.num('max_touches'):.0f} times.",
+            "Stop here: leave it in their hands, or try email or a letter instead.",
+        )
+    if touch == 1:
+        follow_up = take.find(cfg.patterns("follow_up_patterns"))
+        if follow_up:
+            return Check(
+                "touch_wording",
+                "fail",
+                f"A first voicemail that sounds like a follow-up: {_first(follow_up)}.",
+                "This is the introduction: say who you are and why you are calling.",
+                _evidence(follow_up[:2]),
+            )
+        return Check(
+            "touch_wording", "pass", "Reads as an introduction, as a first message should."
+        )
+    if touch == 2:
+        stale = take.find(cfg.patterns("checking_in_patterns"))
+        if stale:
+            return Check(
+                "touch_wording",
+                "fail",
+                f"The follow-up only checks in: {_first(stale)}.",
+                "Give a new reason to talk — a result, an idea, a change on their side — "
+                "instead of checking in.",
+                _evidence(stale[:2]),
+            )
+        fresh = take.find(cfg.patterns("new_reason_patterns"))
+        if fresh:
+            return Check(
+                "touch_wording",
+                "pass",
+                f"The follow-up brings something new: {_first(fresh)}.",
+                "",
+                _evidence(fresh[:1]),
+            )
+        return Check(
+            "touch_wording",
+            "warn",
+            "A second voicemail with no clear new reason to talk.",
+            "Refer back in a few words, then give the new “here's why we should talk”.",
+        )
+    closing = take.find(cfg.patterns("last_message_patterns"))
+    if not closing:
+        return Check(
+            "touch_wording",
+            "fail",
+            "A third voicemail that does not say it is the last one.",
+            "Say plainly this is your last message and leave it in their hands: "
+            "“I'll leave this with you.”",
+        )
+    if not take.numbers and not email_address(take, cfg):
+        return Check(
+            "touch_wording",
+            "warn",
+            f"A clear last message ({_first(closing)}) but no way to reach you.",
+            "Close with your number or email so they can act on it when they are ready.",
+            _evidence(closing[:1]),
+        )
+    return Check(
+        "touch_wording",
+        "pass",
+        f"A clear last message that leaves it with them: {_first(closing)}.",
+        "",
+        _evidence(closing[:1]),
+    )
+
+
+@rule("opening")
+def opening(take: Take, cfg: CheckConfig) -> Check:
+    """No "did you get my email", no "just checking in" opener, no apologetic start."""
+    did_you_get = take.early(take.find(cfg.patterns("did_you_get_patterns")), cfg.num("window_s"))
+    if did_you_get:
+        return Check(
+            "opening",
+            "fail",
+            f"Opens on “did you get my …”: {_first(did_you_get)}.",
+            "Drop “did you get my email”; open with your name and a reason to talk.",
+            _evidence(did_you_get[:1]),
+        )
+    stale = take.early(take.find(cfg.patterns("stale_opener_patterns")), cfg.num("opener_s"))
+    if stale:
+        return Check(
+            "opening",
+            "fail",
+            f"Opens by checking in: {_first(stale)}.",
+            "Open with who you are and something worth their time.",
+            _evidence(stale[:1]),
+        )
+    sorry = take.early(take.find(cfg.patterns("apology_patterns")), cfg.num("apology_s"))
+    if sorry:
+        return Check(
+            "opening",
+            "warn",
+            f"Opens apologetically: {_first(sorry)}.",
+            "Skip the apology; a confident, friendly opener earns more callbacks.",
+            _evidence(sorry[:1]),
+        )
+    return Check("opening", "pass", "A clean, confident opening.")

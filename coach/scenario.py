@@ -1,0 +1,120 @@
+"""Scenario cards: one practice situation in TOML (who calls whom, which touch, the offer).
+
+A card names the rep (overriding the profile), the prospect, the offer and a
+brief; see SPEC "Context".  Unknown keys are refused with the file and key
+named, so a typo never silently drops a field the rubric relies on.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from coach.context import Context, Offer, Prospect, Rep
+from coach.errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the rep should practise, and an optional reference script."""
+
+    text: str = ""
+    script: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """A parsed scenario card."""
+
+    id: str
+    title: str
+    touch: int
+    rep: Rep
+    prospect: Prospect
+    offer: Offer
+    brief: Brief
+    path: Path
+
+    def context(self, *, target_wpm: float = 150.0) -> Context:
+        """The card as rubric context."""
+        return Context(
+            touch=self.touch,
+            rep=self.rep,
+            prospect=self.prospect,
+            offer=self.offer,
+            target_wpm=target_wpm,
+        )
+
+
+_TABLES: dict[str, type[Rep] | type[Prospect] | type[Offer] | type[Brief]] = {
+    "rep": Rep,
+    "prospect": Prospect,
+    "offer": Offer,
+    "brief": Brief,
+}
+_TOP = {"id": str, "title": str, "touch": int}
+
+
+def _table(path: Path, name: str, raw: Any, cls: type[Any]) -> Any:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: [{name}] must be a table")
+    allowed = {f.name for f in fields(cls)}
+    for key, value in raw.items():
+        if key not in allowed:
+            raise ScenarioError(
+                f"{path}: unknown key {name}.{key} — expected one of {', '.join(sorted(allowed))}"
+            )
+        if not isinstance(value, str):
+            raise ScenarioError(f"{path}: {name}.{key} must be text, got {value!r}")
+    return cls(**{k: v.strip() for k, v in raw.items()})
+
+
+def load_card(path: str | Path) -> Card:
+    """Parse and validate the card at ``path``.
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, bad TOML, unknown key, missing or wrong-typed ``id``,
+        ``title`` or ``touch`` — naming the file and the key.
+    """
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{p}: no such scenario card") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{p} is a folder — give a .toml scenario card") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{p}: not a text file — give a .toml scenario card") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p}: not valid TOML ({exc})") from None
+    for key in data:
+        if key not in _TOP and key not in _TABLES:
+            expected = ", ".join([*_TOP, *(f"[{t}]" for t in _TABLES)])
+            raise ScenarioError(f"{p}: unknown key {key!r} — expected {expected}")
+    for key, kind in _TOP.items():
+        if key not in data:
+            raise ScenarioError(f"{p}: missing {key} (e.g. {key} = {_example(key)})")
+        value = data[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ScenarioError(f"{p}: {key} must be {kind.__name__}, got {value!r}")
+    if data["touch"] < 1:
+        raise ScenarioError(f"{p}: touch must be 1, 2 or 3, got {data['touch']}")
+    parts = {name: _table(p, name, data.get(name, {}), cls) for name, cls in _TABLES.items()}
+    return Card(
+        id=data["id"],
+        title=data["title"],
+        touch=data["touch"],
+        rep=parts["rep"],
+        prospect=parts["prospect"],
+        offer=parts["offer"],
+        brief=parts["brief"],
+        path=p,
+    )
+
+
+def _example(key: str) -> str:
+    return {"id": '"acme-t1"', "title": '"First voicemail to Acme"', "touch": "1"}[key]

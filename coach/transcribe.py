@@ -1,0 +1,162 @@
+"""Speech to text with faster-whisper: words with start/end times, offline.
+
+Only this module talks to faster-whisper.  The lazy segment generator is
+consumed here; callers get a frozen :class:`Transcript`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word.
+
+    ``text`` is the word as Whisper printed it, without surrounding spaces
+    (it may carry punctuation: ``"415-555-0134,"``).  Times are in seconds from
+    the start of the take.
+    """
+
+    text: str
+    start: float
+    end: float
+    probability: float = 1.0
+    #: character span in a written script (``coach check``); ``None`` for speech
+    chars: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was said: the full text and its words, in order."""
+
+    text: str
+    words: tuple[Word, ...]
+    language: str = "en"
+
+    @classmethod
+    def from_text(cls, text: str, *, wpm: float = 150.0) -> Transcript:
+        """Build a transcript from a written script, timing words at ``wpm``.
+
+        Used by ``coach check`` so the same rules can judge a script before it
+        is recorded: every word gets an even share of time at the rep's pace.
+        """
+        if wpm <= 0:
+            raise ValueError(f"wpm must be positive, got {wpm!r}")
+        seconds_per_word = 60.0 / wpm
+        words = tuple(
+            Word(
+                m.group(),
+                round(i * seconds_per_word, 3),
+                round((i + 1) * seconds_per_word, 3),
+                chars=(m.start(), m.end()),
+            )
+            for i, m in enumerate(re.finditer(r"\S+", text))
+        )
+        return cls(text=text.strip(), words=words)
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How Whisper decodes.  Defaults are faster-whisper's own except where noted.
+
+    Attributes
+    ----------
+    beam_size : int
+        Beam width; 5 is faster-whisper's default and keeps digits accurate.
+    language : str or None
+        Spoken language; ``"en"`` skips the language-detection pass.  ``None``
+        detects it.
+    hotwords : str or None
+        Names and companies to bias recognition towards (never digits).
+    """
+
+    beam_size: int = 5
+    language: str | None = "en"
+    hotwords: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``WhisperModel.transcribe``."""
+        return {
+            "beam_size": self.beam_size,
+            "language": self.language,
+            "hotwords": self.hotwords,
+            "word_timestamps": True,
+            **self.extra,
+        }
+
+
+class Transcriber:
+    """A loaded Whisper model; load once per process and reuse for every take.
+
+    Parameters
+    ----------
+    model_path : str
+        A CTranslate2 model folder (see :func:`coach.models.resolve`).
+    name : str
+        The name shown in reports (``"base"``, ``"tiny.en"`` or the folder).
+    threads : int or None
+        CPU threads for CTranslate2; defaults to every core.
+    """
+
+    def __init__(self, model_path: str, *, name: str, threads: int | None = None) -> None:
+        from faster_whisper import WhisperModel
+
+        from coach.errors import ModelError
+
+        self.name = name
+        self.load_seconds = 0.0
+        began = time.perf_counter()
+        try:
+            self._model = WhisperModel(
+                model_path,
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=threads or os.cpu_count() or 1,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(
+                f"cannot load the Whisper model in {model_path}: {exc} — "
+                "run `coach models` to check the installed models"
+            ) from exc
+        self.load_seconds = time.perf_counter() - began
+
+    def transcribe(self, audio: np.ndarray, *, options: DecodeOptions | None = None) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio into words with times.
+
+        Parameters
+        ----------
+        audio : np.ndarray [shape=(n,), dtype=float32]
+            The take at 16 kHz.
+        options : DecodeOptions, optional
+            Decoding settings; defaults to :class:`DecodeOptions`.
+        """
+        options = options or DecodeOptions()
+        segments, info = self._model.transcribe(audio, **options.as_kwargs())
+        words: list[Word] = []
+        texts: list[str] = []
+        for segment in segments:
+            texts.append(segment.text.strip())
+            for w in segment.words or ():
+                token = w.word.strip()
+                if token:
+                    words.append(
+                        Word(
+                            token,
+                            round(float(w.start), 3),
+                            round(float(w.end), 3),
+                            round(float(w.probability), 3),
+                        )
+                    )
+        return Transcript(text=" ".join(texts).strip(), words=tuple(words), language=info.language)

@@ -1,0 +1,32 @@
+"""Shared fixtures: paths into audio_fixtures/, the real Whisper model, a clean cache."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "audio_fixtures"
+
+
+def fixture_manifest() -> dict[str, dict[str, Any]]:
+    """The takes in audio_fixtures/ with their ground truth (fixtures.toml)."""
+    with (FIXTURES / "fixtures.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def transcriber() -> Any:
+    """The bundled ``base`` model, loaded once for the whole run."""
+    from coach import models
+    from coach.transcribe import Transcriber
+
+    return Transcriber(str(models.resolve("base")), name="base")

@@ -1,0 +1,177 @@
+"""The delivery and callback-number rules on hand-built takes (no model, no audio)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from coach.acoustics import Acoustics, Pause
+from coach.context import Context, Rep
+from coach.numbers import find_phone_numbers
+from coach.rubric.core import RULES, Check, Take, feedback, judge, load_rubric, score
+from coach.transcribe import Transcript, Word
+
+RUBRIC = load_rubric()
+
+
+def words_at(text: str, *, start: float = 0.5, per_word: float = 0.4) -> tuple[Word, ...]:
+    """Words evenly spaced from ``start``, ``per_word`` seconds each."""
+    return tuple(
+        Word(t, round(start + i * per_word, 3), round(start + (i + 1) * per_word, 3))
+        for i, t in enumerate(text.split())
+    )
+
+
+def acoustics(duration: float, **changes: object) -> Acoustics:
+    base = Acoustics(
+        duration_s=duration,
+        speech_s=duration - 1.0,
+        leading_silence_s=0.5,
+        trailing_silence_s=0.5,
+        pauses=(),
+        pitch_variation_st=3.5,
+        pitch_median_hz=180.0,
+        loudness_dbfs=-20.0,
+        peak_dbfs=-3.0,
+        clipped_fraction=0.0,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def take(text: str, *, per_word: float = 0.4, phone: str = "", **acoustic: object) -> Take:
+    words = words_at(text, per_word=per_word)
+    duration = words[-1].end + 0.5
+    return Take(
+        Transcript(text, words),
+        acoustics(duration, **acoustic),
+        tuple(find_phone_numbers(words)),
+        Context(touch=1, rep=Rep(phone=phone)),
+    )
+
+
+def check(t: Take, check_id: str) -> Check:
+    return RULES[check_id](t, RUBRIC.config(check_id))
+
+
+GOOD = (
+    "Hi Dana, it's Chris Walker with Northwind Logistics, 415-555-0134. "
+    "I'm calling because Globex halved the time they spend reconciling freight invoices "
+    "and I think Acme could too. Worth a short call? Again, Chris at 415-555-0134."
+)
+FILLER = " ".join(["word"] * 40)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone", "status", "says"),
+    [
+        (GOOD, "", "pass", "Callback number given: 415-555-0134 at 0:"),
+        (GOOD, "(415) 555-0134", "pass", "came through digit for digit"),
+        (GOOD.replace("0134", "0184"), "415-555-0134", "warn", "hard to make out"),
+        (GOOD.replace("555-0134", "867-5309"), "415-555-0134", "fail", "is not yours"),
+        ("Hi Dana it's Chris, call me back. Thanks.", "", "fail", "No callback number"),
+    ],
+)
+def test_callback_number(text: str, phone: str, status: str, says: str) -> None:
+    result = check(take(text, phone=phone), "callback_number")
+    assert result.status == status, result
+    assert says in result.message
+    if status != "fail" or "not yours" in says:
+        assert result.evidence and result.evidence[0].start is not None
+
+
+def test_callback_near_miss_advice_says_slower_in_groups() -> None:
+    result = check(take(GOOD.replace("0134", "0184"), phone="4155550134"), "callback_number")
+    assert result.advice.startswith("Hard to make out — say it slower, in groups")
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "says"),
+    [
+        (GOOD, "pass", "early and again at the end"),
+        ("Hi, Chris at 415-555-0134. " + FILLER, "pass", "early in the message"),
+        (FILLER[:60] + " call 415-555-0134", "pass", "at the end of a short message"),
+        (FILLER + " " + FILLER + " call 415-555-0134", "warn", "only at the end"),
+        (FILLER + " call 415-555-0134 " + FILLER, "fail", "buried in the middle"),
+    ],
+)
+def test_number_placement(text: str, status: str, says: str) -> None:
+    result = check(take(text), "number_placement")
+    assert result.status == status, result.message
+    assert says in result.message
+
+
+def test_a_number_rattled_off_is_a_warn() -> None:
+    # 10 digits inside one 0.4 s "word" = 25 digits a second
+    result = check(take("Hi, Chris at 4155550134 thanks, " + FILLER), "number_placement")
+    assert result.status == "warn"
+    assert "digits a second" in result.message
+
+
+@pytest.mark.parametrize(
+    ("per_word", "status"),
+    [(0.4, "pass"), (0.3, "fail"), (0.33, "warn"), (0.5, "warn"), (0.7, "fail")],
+)
+def test_pace(per_word: float, status: str) -> None:
+    t = take(FILLER, per_word=per_word)
+    t = replace(t, acoustics=replace(t.acoustics, speech_s=40 * per_word))  # type: ignore[type-var]
+    assert check(t, "pace").status == status
+
+
+@pytest.mark.parametrize(
+    ("n_words", "status"), [(60, "pass"), (90, "warn"), (130, "fail"), (10, "warn")]
+)
+def test_length(n_words: int, status: str) -> None:
+    result = check(take(" ".join(["word"] * n_words), per_word=0.4), "length")
+    assert result.status == status, result.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "says"),
+    [
+        ({}, "pass", "longest pause"),
+        ({"leading_silence_s": 3.0}, "warn", "3.0 s of dead air"),
+        ({"leading_silence_s": 5.0}, "fail", "5.0 s of dead air"),
+        ({"pauses": (Pause(5.0, 7.5),)}, "warn", "a 2.5 s pause at 0:05"),
+        ({"pauses": (Pause(5.0, 9.5),)}, "fail", "a 4.5 s pause at 0:05"),
+    ],
+)
+def test_pauses(changes: dict[str, object], status: str, says: str) -> None:
+    result = check(take(GOOD, **changes), "pauses")
+    assert result.status == status
+    assert says in result.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "says"),
+    [
+        ({}, "pass", "3.5 semitones"),
+        ({"pitch_variation_st": 1.2}, "warn", "sounds flat"),
+        ({"loudness_dbfs": -42.0}, "warn", "quiet (-42 dBFS)"),
+        ({"clipped_fraction": 0.005}, "warn", "clips"),
+        ({"clipped_fraction": 0.05}, "fail", "clips"),
+    ],
+)
+def test_delivery(changes: dict[str, object], status: str, says: str) -> None:
+    result = check(take(GOOD, **changes), "delivery")
+    assert result.status == status
+    assert says in result.message
+
+
+def test_score_and_feedback_order() -> None:
+    t = take(FILLER + " call 415-555-0134 " + FILLER, leading_silence_s=3.0)
+    checks = judge(t, RUBRIC)
+    fixes, strengths = feedback(checks, RUBRIC)
+    assert 0 < score(checks, RUBRIC) < 100
+    statuses = {c.id: c.status for c in checks}
+    # fails come first in the fixes, heavier checks before lighter ones
+    assert fixes[0] == next(c.advice for c in checks if c.id == "number_placement")
+    assert statuses["number_placement"] == "fail"
+    assert len(fixes) <= 3
+    assert strengths
+
+
+def test_perfect_take_scores_100() -> None:
+    t = take(GOOD, phone="415-555-0134")
+    checks = [c for c in judge(t, RUBRIC) if c.id in {"callback_number", "pauses", "delivery"}]
+    assert score(checks, RUBRIC) == 100
