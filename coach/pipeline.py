@@ -54,31 +54,48 @@ def judge_take(
 def score_audio(
     audio: Audio,
     *,
-    transcriber: Transcriber,
+    transcriber: Transcriber | Callable[[], Transcriber],
     context: Context,
     rubric: Rubric,
     options: DecodeOptions | None = None,
     timings: dict[str, float] | None = None,
 ) -> Report:
-    """Transcribe, measure and judge one decoded take."""
-    from coach.acoustics import measure
+    """Transcribe, measure and judge one decoded take.
+
+    The acoustic measurements run in a worker thread while the model loads
+    and transcribes: CTranslate2 releases the GIL, so the first call's cost of
+    loading librosa (about 1.4 s) hides behind the transcription instead of
+    adding to it.  ``transcriber`` may be a loaded model or a function that
+    loads it (called after the measurements have started).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from coach.acoustics import Acoustics, measure
     from coach.numbers import find_phone_numbers
 
     timings = {} if timings is None else timings
-    with _timed(timings, "transcribe"):
-        transcript = transcriber.transcribe(audio.samples, options=options)
-    with _timed(timings, "acoustics"):
-        acoustics = measure(audio.samples, sr=16_000)
+
+    def measured() -> Acoustics:
+        with _timed(timings, "acoustics"):
+            return measure(audio.samples, sr=16_000)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics") as pool:
+        acoustics_job = pool.submit(measured)
+        with _timed(timings, "load"):
+            model = transcriber if isinstance(transcriber, Transcriber) else transcriber()
+        with _timed(timings, "transcribe"):
+            transcript = model.transcribe(audio.samples, options=options)
+        acoustics = acoustics_job.result()
     with _timed(timings, "numbers"):
         numbers = tuple(find_phone_numbers(transcript.words))
     take = Take(transcript, acoustics, numbers, context)
-    return judge_take(take, rubric, source=audio.source, model=transcriber.name, timings=timings)
+    return judge_take(take, rubric, source=audio.source, model=model.name, timings=timings)
 
 
 def score_file(
     path: str | Path,
     *,
-    transcriber: Callable[[], Transcriber],
+    transcriber: Transcriber | Callable[[], Transcriber],
     context: Context,
     rubric: Rubric,
     max_minutes: float,
@@ -86,8 +103,8 @@ def score_file(
 ) -> Report:
     """Decode ``path`` and score it (see :func:`score_audio`).
 
-    ``transcriber`` is called only once the audio decoded, so a bad file is
-    reported before the model is loaded.
+    When ``transcriber`` is a loader it is called only once the audio has
+    decoded, so a bad file is reported before the model costs a second.
     """
     from coach.audio import load
 
@@ -96,7 +113,7 @@ def score_file(
         audio = load(path, max_minutes=max_minutes)
     return score_audio(
         audio,
-        transcriber=transcriber(),
+        transcriber=transcriber,
         context=context,
         rubric=rubric,
         options=options,

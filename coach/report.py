@@ -81,12 +81,14 @@ def metrics_of(take: Take, *, filler_count: int) -> Metrics:
             loudness_dbfs=None,
             phone_numbers=numbers,
         )
-    wpm = words / a.speech_s * 60 if a.speech_s > 0 else 0.0
+    from coach.rubric.rules_delivery import speaking_rate
+
+    wpm = speaking_rate(take)
     return Metrics(
         duration_s=round(a.duration_s, 2),
         speech_s=round(a.speech_s, 2),
         words=words,
-        wpm=round(wpm, 1),
+        wpm=None if wpm is None else round(wpm, 1),
         leading_silence_s=round(a.leading_silence_s, 2),
         longest_pause_s=round(a.longest_pause_s, 2),
         filler_count=filler_count,

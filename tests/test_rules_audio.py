@@ -9,18 +9,25 @@ import pytest
 from coach.acoustics import Acoustics, Pause
 from coach.context import Context, Rep
 from coach.numbers import find_phone_numbers
-from coach.rubric.core import RULES, Check, Take, feedback, judge, load_rubric, score
+from coach.rubric.core import Check, Take, feedback, judge, load_rubric, rule_for, score
 from coach.transcribe import Transcript, Word
 
 RUBRIC = load_rubric()
 
 
 def words_at(text: str, *, start: float = 0.5, per_word: float = 0.4) -> tuple[Word, ...]:
-    """Words evenly spaced from ``start``, ``per_word`` seconds each."""
-    return tuple(
-        Word(t, round(start + i * per_word, 3), round(start + (i + 1) * per_word, 3))
-        for i, t in enumerate(text.split())
-    )
+    """Words back to back from ``start``, ``per_word`` seconds each.
+
+    A written phone number ("415-555-0134.") takes 3.5 s, as when read in
+    groups; ``"4155550134"`` (no dashes) stays one quick word, a number rattled off.
+    """
+    words: list[Word] = []
+    t = start
+    for token in text.split():
+        length = 3.5 if token.count("-") == 2 else per_word
+        words.append(Word(token, round(t, 3), round(t + length, 3)))
+        t += length
+    return tuple(words)
 
 
 def acoustics(duration: float, **changes: object) -> Acoustics:
@@ -51,7 +58,7 @@ def take(text: str, *, per_word: float = 0.4, phone: str = "", **acoustic: objec
 
 
 def check(t: Take, check_id: str) -> Check:
-    return RULES[check_id](t, RUBRIC.config(check_id))
+    return rule_for(check_id)(t, RUBRIC.config(check_id))
 
 
 GOOD = (
@@ -90,7 +97,8 @@ def test_callback_near_miss_advice_says_slower_in_groups() -> None:
     [
         (GOOD, "pass", "early and again at the end"),
         ("Hi, Chris at 415-555-0134. " + FILLER, "pass", "early in the message"),
-        (FILLER[:60] + " call 415-555-0134", "pass", "at the end of a short message"),
+        (FILLER[:60] + " call 415-555-0134", "pass", "early in a short message"),
+        (FILLER[:150] + " call 415-555-0134", "pass", "at the end of a short message"),
         (FILLER + " " + FILLER + " call 415-555-0134", "warn", "only at the end"),
         (FILLER + " call 415-555-0134 " + FILLER, "fail", "buried in the middle"),
     ],
@@ -98,7 +106,7 @@ def test_callback_near_miss_advice_says_slower_in_groups() -> None:
 def test_number_placement(text: str, status: str, says: str) -> None:
     result = check(take(text), "number_placement")
     assert result.status == status, result.message
-    assert says in result.message
+    assert says in result.message.lower()
 
 
 def test_a_number_rattled_off_is_a_warn() -> None:
@@ -139,7 +147,7 @@ def test_length(n_words: int, status: str) -> None:
 def test_pauses(changes: dict[str, object], status: str, says: str) -> None:
     result = check(take(GOOD, **changes), "pauses")
     assert result.status == status
-    assert says in result.message
+    assert says in result.message.lower()
 
 
 @pytest.mark.parametrize(
@@ -164,11 +172,24 @@ def test_score_and_feedback_order() -> None:
     fixes, strengths = feedback(checks, RUBRIC)
     assert 0 < score(checks, RUBRIC) < 100
     statuses = {c.id: c.status for c in checks}
-    # fails come first in the fixes, heavier checks before lighter ones
-    assert fixes[0] == next(c.advice for c in checks if c.id == "number_placement")
     assert statuses["number_placement"] == "fail"
-    assert len(fixes) <= 3
-    assert strengths
+    assert statuses["pauses"] == "warn"
+    # fails come first in the fixes, heavier checks before lighter ones
+    severity = {"fail": 0, "warn": 1}
+    ranked = sorted(
+        (c for c in checks if c.status in severity),
+        key=lambda c: (severity[c.status], -RUBRIC.config(c.id).weight),
+    )
+    assert fixes == [c.advice for c in ranked[:3]]
+    assert [RUBRIC.config(c.id).weight for c in ranked[:2]] == sorted(
+        (RUBRIC.config(c.id).weight for c in ranked[:2]), reverse=True
+    )
+    assert strengths == [
+        c.message
+        for c in sorted(
+            (c for c in checks if c.status == "pass"), key=lambda c: -RUBRIC.config(c.id).weight
+        )
+    ]
 
 
 def test_perfect_take_scores_100() -> None:

@@ -308,6 +308,12 @@ def rule(check_id: str) -> Callable[[RuleFn], RuleFn]:
     return register
 
 
+def rule_for(check_id: str) -> RuleFn:
+    """The rule function registered for ``check_id``."""
+    _load_rules()
+    return RULES[check_id]
+
+
 def _load_rules() -> None:
     # Importing the rule modules registers their functions.
     from coach.rubric import (  # noqa: F401
@@ -451,7 +457,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def judge(take: Take, rubric: Rubric) -> list[Check]:
     """Run every enabled rule on ``take``; return the checks in report order."""
-    return [RULES[cid](take, rubric.config(cid)) for cid in rubric.enabled()]
+    return [rule_for(cid)(take, rubric.config(cid)) for cid in rubric.enabled()]
 
 
 def score(checks: Sequence[Check], rubric: Rubric) -> int:

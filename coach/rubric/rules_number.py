@@ -95,8 +95,11 @@ def number_placement(take: Take, cfg: CheckConfig) -> Check:
     where = f"You gave your number {'once, at' if once else 'at'} {times}"
 
     status: Status
-    if early and at_end and (len(numbers) > 1 or length <= cfg.num("end_window_s")):
+    if early and at_end and len(numbers) > 1:
         status, message, advice = "pass", f"{where}: early and again at the end.", ""
+    elif early and at_end:
+        status, message = "pass", f"{where}, early in a short message."
+        advice = "Repeat it at the end too, for anyone who reaches for a pen late."
     elif early:
         status, message = "pass", f"{where}, early in the message."
         advice = "Repeat it at the end too, for anyone who reaches for a pen late."
