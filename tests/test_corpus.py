@@ -85,6 +85,8 @@ def test_agreement_per_check(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     with capsys.disabled():
         print("\nrubric agreement on the labelled corpus:")
         for check in sorted(total):
-            print(f"  {check:<18} {agree[check]:>3}/{total[check]:<3} "
-                  f"{100 * agree[check] / total[check]:5.1f} %")
+            print(
+                f"  {check:<18} {agree[check]:>3}/{total[check]:<3} "
+                f"{100 * agree[check] / total[check]:5.1f} %"
+            )
     assert agree == total
