@@ -10,12 +10,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.audio import Audio
 from coach.context import Context
 from coach.report import Report, metrics_of
 from coach.rubric.core import Rubric, Take, feedback, judge, score
 from coach.transcribe import DecodeOptions, Transcriber, Transcript
+
+if TYPE_CHECKING:
+    from coach.acoustics import Acoustics
 
 
 @contextmanager
@@ -70,8 +74,7 @@ def score_audio(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from coach.acoustics import Acoustics, measure
-    from coach.numbers import find_phone_numbers
+    from coach.acoustics import measure
 
     timings = {} if timings is None else timings
 
@@ -86,10 +89,42 @@ def score_audio(
         with _timed(timings, "transcribe"):
             transcript = model.transcribe(audio.samples, options=options)
         acoustics = acoustics_job.result()
+    return score_transcribed(
+        audio,
+        transcript,
+        acoustics=acoustics,
+        model=model.name,
+        context=context,
+        rubric=rubric,
+        timings=timings,
+    )
+
+
+def score_transcribed(
+    audio: Audio,
+    transcript: Transcript,
+    *,
+    model: str,
+    context: Context,
+    rubric: Rubric,
+    acoustics: Acoustics | None = None,
+    timings: dict[str, float] | None = None,
+) -> Report:
+    """Judge a take whose transcript is already made (e.g. piece by piece while recording).
+
+    ``acoustics`` is measured here when not given.
+    """
+    from coach.acoustics import measure
+    from coach.numbers import find_phone_numbers
+
+    timings = {} if timings is None else timings
+    if acoustics is None:
+        with _timed(timings, "acoustics"):
+            acoustics = measure(audio.samples, sr=16_000)
     with _timed(timings, "numbers"):
         numbers = tuple(find_phone_numbers(transcript.words))
     take = Take(transcript, acoustics, numbers, context)
-    return judge_take(take, rubric, source=audio.source, model=model.name, timings=timings)
+    return judge_take(take, rubric, source=audio.source, model=model, timings=timings)
 
 
 def score_file(
