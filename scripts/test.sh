@@ -9,6 +9,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the tests use: PulseAudio for the virtual microphone,
+# PortAudio for sounddevice.  Installed when missing and we may (root + apt).
+need_apt=()
+command -v pulseaudio >/dev/null 2>&1 || need_apt+=(pulseaudio)
+command -v pactl >/dev/null 2>&1 || need_apt+=(pulseaudio-utils)
+ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || need_apt+=(libportaudio2)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${need_apt[*]} (Debian packages the tests need)…"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "Note: install ${need_apt[*]} for the microphone tests (they skip without them)." >&2
+  fi
+fi
+
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
