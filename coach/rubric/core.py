@@ -257,9 +257,16 @@ class Take:
 class CheckConfig:
     """One check's table from the rubric, with typed access for the rules."""
 
-    def __init__(self, check_id: str, table: dict[str, Any]) -> None:
+    def __init__(
+        self, check_id: str, table: dict[str, Any], tables: dict[str, dict[str, Any]]
+    ) -> None:
         self.id = check_id
         self._table = table
+        self._tables = tables
+
+    def sibling(self, check_id: str) -> CheckConfig:
+        """Another check's settings, for a rule that builds on it (purpose reads hook's)."""
+        return CheckConfig(check_id, self._tables[check_id], self._tables)
 
     @property
     def weight(self) -> float:
@@ -333,7 +340,7 @@ class Rubric:
     source: str
 
     def config(self, check_id: str) -> CheckConfig:
-        return CheckConfig(check_id, self.tables[check_id])
+        return CheckConfig(check_id, self.tables[check_id], self.tables)
 
     def enabled(self) -> list[str]:
         """Check ids to run, in report order."""

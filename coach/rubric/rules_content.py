@@ -93,6 +93,17 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
             "",
             _evidence(found[:2]),
         )
+    hook_cfg = cfg.sibling("hook")
+    implied = _proof(take, hook_cfg) or take.find(hook_cfg.patterns("benefit_patterns"))
+    if implied:
+        return Check(
+            "purpose",
+            "warn",
+            "The reason for the call is only implied by the pitch: "
+            f"“…{take.around(implied[0]).text}…”.",
+            "Say it outright in one sentence: “I'm calling because …”.",
+            (take.around(implied[0]),),
+        )
     return Check(
         "purpose",
         "fail",
@@ -239,9 +250,9 @@ def personalization(take: Take, cfg: CheckConfig) -> Check:
 def email_address(take: Take, cfg: CheckConfig) -> list[Match]:
     """Where an email address is spoken ("chris at northwind dot example") or written.
 
-    Reads the check's ``email_address_patterns``.
+    Reads ``email_address_patterns`` from the call_to_action settings.
     """
-    spoken = take.find(cfg.patterns("email_address_patterns"))
+    spoken = take.find(cfg.sibling("call_to_action").patterns("email_address_patterns"))
     written = [Match(i, i, (w,)) for i, w in enumerate(take.transcript.words) if "@" in w.text]
     return sorted(spoken + written, key=lambda m: m.first)
 
@@ -255,6 +266,13 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
     has_number = bool(take.numbers)
     has_email = bool(email_address(take, cfg))
     preferred = cfg.text("preferred")
+    if not callback and not email and (has_number or has_email):
+        return Check(
+            "call_to_action",
+            "warn",
+            "You leave your contact details but never ask them to use them.",
+            "Make the ask explicit: “If it's worth a conversation, call me at …”.",
+        )
     if not callback and not email:
         return Check(
             "call_to_action",
