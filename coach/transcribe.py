@@ -96,6 +96,15 @@ class DecodeOptions:
         }
 
 
+def _joined(first: Word, rest: Word) -> Word:
+    return Word(
+        first.text + rest.text,
+        first.start,
+        rest.end,
+        min(first.probability, rest.probability),
+    )
+
+
 class Transcriber:
     """A loaded Whisper model; load once per process and reuse for every take.
 
@@ -150,13 +159,19 @@ class Transcriber:
             texts.append(segment.text.strip())
             for w in segment.words or ():
                 token = w.word.strip()
-                if token:
-                    words.append(
-                        Word(
-                            token,
-                            round(float(w.start), 3),
-                            round(float(w.end), 3),
-                            round(float(w.probability), 3),
-                        )
-                    )
+                if not token:
+                    continue
+                word = Word(
+                    token,
+                    round(float(w.start), 3),
+                    round(float(w.end), 3),
+                    round(float(w.probability), 3),
+                )
+                if words and not w.word[:1].isspace():
+                    # Whisper splits "415-555-0134" into " 415", "-555", "-0134" and
+                    # "2,000" into " 2", ",000": a piece with no leading space belongs
+                    # to the word before it.
+                    words[-1] = _joined(words[-1], word)
+                else:
+                    words.append(word)
         return Transcript(text=" ".join(texts).strip(), words=tuple(words), language=info.language)
