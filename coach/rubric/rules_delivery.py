@@ -14,23 +14,19 @@ def message_seconds(take: Take) -> float:
 
 
 def speaking_rate(take: Take) -> float | None:
-    """Words per minute over speaking time, the callback numbers left out.
+    """Spoken words per minute over speaking time.
 
-    A number is read slower on purpose (and "415-555-0134" is one written word
-    for ten spoken digits), so its words and seconds would skew the pace either
-    way.  ``None`` for a written script or a take without speech.
+    A phone number counts as the digits said, not as the one written word
+    Whisper prints ("415-555-0134" is ten spoken words).  ``None`` for a
+    written script or a take without speech.
     """
     a = take.acoustics
-    if a is None:
+    if a is None or a.speech_s <= 0:
         return None
     words = len(take.transcript.words)
-    seconds = a.speech_s
     for n in take.numbers:
-        words -= n.last_word - n.first_word + 1
-        seconds -= n.end - n.start
-    if words <= 0 or seconds <= 0:
-        return None
-    return words / seconds * 60
+        words += len(n.digits) - (n.last_word - n.first_word + 1)
+    return words / a.speech_s * 60 if words > 0 else None
 
 
 @rule("length")
@@ -111,8 +107,7 @@ def pace(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "pace",
             "pass",
-            f"You spoke at {wpm:.0f} words a minute, within {band}"
-            + (" (the number left out)." if take.numbers else "."),
+            f"You spoke at {wpm:.0f} words a minute, within {band}.",
         )
     status: Status = "warn" if low - margin <= wpm <= high + margin else "fail"
     if wpm > high:
