@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coach.errors import AudioError
+
+if TYPE_CHECKING:
+    import av
 
 SAMPLE_RATE = 16_000
 DEFAULT_MAX_MINUTES = 15.0
@@ -166,3 +170,54 @@ def _decode(container: object, stream: object, *, limit_s: float, path: str) -> 
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+class Resampler:
+    """Streaming conversion of mono float32 blocks to :data:`SAMPLE_RATE`.
+
+    The same FFmpeg resampler :func:`load` uses, fed block by block (the
+    microphone's blocks while a take is recorded), so a recorded take and the
+    same take decoded from its file get the same 16 kHz samples.
+
+    Parameters
+    ----------
+    rate : int > 0
+        Sample rate of the blocks, Hz.
+    """
+
+    def __init__(self, rate: int) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be a positive number of Hz, got {rate!r}")
+        self.rate = rate
+        self._resampler: av.AudioResampler | None = None
+        if rate != SAMPLE_RATE:
+            import av
+
+            self._resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        """Resample one block, shape (n,) float32; returns what is ready, shape (m,)."""
+        if self._resampler is None:
+            return np.asarray(block, dtype=np.float32)
+        import av
+
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(block, dtype=np.float32).reshape(1, -1),
+            format="flt",
+            layout="mono",
+        )
+        frame.sample_rate = self.rate
+        return self._collect(frame)
+
+    def flush(self) -> np.ndarray:
+        """The samples still held in the resampler's filter, at the end of the stream."""
+        if self._resampler is None:
+            return np.zeros(0, dtype=np.float32)
+        return self._collect(None)
+
+    def _collect(self, frame: av.AudioFrame | None) -> np.ndarray:
+        assert self._resampler is not None
+        out = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        if not out:
+            return np.zeros(0, dtype=np.float32)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)

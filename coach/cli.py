@@ -18,6 +18,7 @@ from coach.errors import CoachError
 
 if TYPE_CHECKING:
     from coach.context import Context
+    from coach.record import Recorder
     from coach.report import Report
     from coach.rubric.core import Rubric
 
@@ -260,7 +261,8 @@ def score(
                     err.print(f"[bold red]Error:[/] {exc}", soft_wrap=True)
                 progress.advance(task)
 
-    if reports:
+    # Several takes in the terminal: the summary table, not a wall of reports.
+    if reports and (as_json or not many):
         _emit(reports, as_json=as_json, many=many)
     if many and not as_json:
         from coach.render import summary_table
@@ -350,6 +352,214 @@ def models_cmd() -> None:
             str(info.path or "—"),
         )
     out.print(table)
+
+
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--device", "-d", help="Microphone: an index or part of a name from `coach devices`."
+    ),
+]
+
+
+@app.command()
+def devices() -> None:
+    """List the microphones coach record can use; * marks the default.
+
+    Pick one with --device INDEX or a part of its name.
+
+    Example: coach devices
+    """
+    from rich.table import Table
+
+    from coach.record import choose_device, input_devices
+
+    found = input_devices()
+    choose_device(None, found)  # none at all: one clear error line
+    table = Table(title="Input devices")
+    table.add_column("", width=1)
+    table.add_column("#", justify="right")
+    table.add_column("Name")
+    table.add_column("Host API")
+    table.add_column("Channels", justify="right")
+    table.add_column("Default rate", justify="right")
+    for d in found:
+        table.add_row(
+            "*" if d.is_default else "",
+            str(d.index),
+            d.name + (" (default)" if d.is_default else ""),
+            d.hostapi,
+            str(d.channels),
+            f"{d.default_rate} Hz",
+        )
+    out.print(table)
+
+
+@app.command()
+def record(
+    touch: TouchOpt = None,
+    scenario: ScenarioOpt = None,
+    callback: CallbackOpt = None,
+    rep_name: RepNameOpt = None,
+    rep_company: RepCompanyOpt = None,
+    rep_email: RepEmailOpt = None,
+    prospect: ProspectOpt = None,
+    prospect_company: ProspectCompanyOpt = None,
+    situation: SituationOpt = None,
+    device: DeviceOpt = None,
+    max_seconds: Annotated[
+        float,
+        typer.Option("--max-seconds", min=1.0, help="Stop recording by itself after this long."),
+    ] = 90.0,
+    as_json: JsonOpt = False,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
+    ] = "base",
+    beam_size: Annotated[
+        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
+    ] = 5,
+    rubric: RubricOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Record a take from the microphone, then score it like coach score.
+
+    A short countdown, then a level meter and a clock against the 30 s
+    target. Enter or Ctrl-C stops and scores the take (a second Ctrl-C
+    skips the scoring); so does --max-seconds. With stdin not a terminal
+    there is no countdown and the take runs to --max-seconds. The take is
+    written to COACH_HOME/takes/ (or the user data folder) as it is
+    recorded, so nothing is lost.
+
+    Example: coach record --touch 1 --callback 415-555-0134
+    """
+    import os
+    import time
+    from contextlib import AbstractContextManager, nullcontext
+
+    from coach import live as lv
+    from coach import models
+    from coach.record import Recorder, RecordError, data_dir, find_device
+    from coach.transcribe import DecodeOptions, Transcriber
+
+    context = _context(
+        touch=touch,
+        scenario=scenario,
+        callback=callback,
+        rep_name=rep_name,
+        rep_company=rep_company,
+        rep_email=rep_email,
+        prospect=prospect,
+        prospect_company=prospect_company,
+        situation=situation,
+    )
+    judged_by = _rubric(rubric)
+    mic = find_device(device)
+    folder = models.resolve(model)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    # The model loads and warms while the rep gets ready and speaks.
+    live = lv.LiveTranscriber(
+        lambda: Transcriber(str(folder), name=model), options=DecodeOptions(beam_size=beam_size)
+    )
+    try:
+        if interactive:
+            _countdown(mic.name)
+        recorder = Recorder(
+            mic,
+            data_dir() / "takes",
+            on_audio=live.feed,
+            quiet_dbfs=judged_by.config("delivery").num("quiet_dbfs"),
+        )
+        with recorder:
+            err.print(
+                f"Recording from {mic.name!r} at {recorder.rate} Hz to {recorder.path}",
+                soft_wrap=True,
+            )
+            _record_until_stopped(
+                recorder,
+                max_seconds=max_seconds,
+                target_s=judged_by.config("length").num("max_s"),
+                interactive=interactive,
+            )
+            stopped_at = time.perf_counter()
+            problem = recorder.problem
+        take = recorder.stop()
+        problem = problem or recorder.problem  # a write failing while the queue drained
+        if problem is not None:
+            kept = f"the {take.seconds:.1f} s recorded are kept in {take.path}"
+            raise RecordError(f"{problem} — {kept}" if take.seconds else problem)
+        dropped = f" ({take.overflows} blocks dropped by an overloaded machine)"
+        err.print(f"Saved take: {take.path}" + (dropped if take.overflows else ""), soft_wrap=True)
+        spinner: AbstractContextManager[Any] = (
+            err.status("Scoring…", spinner="dots") if interactive else nullcontext()
+        )
+        with spinner:
+            report = lv.score_take(
+                take, live, context=context, rubric=judged_by, stopped_at=stopped_at
+            )
+    finally:
+        live.close()
+    if os.environ.get("COACH_TIMINGS"):
+        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+        err.print(f"timings: {timings}", soft_wrap=True)
+    _emit([report], as_json=as_json, many=False)
+    raise SystemExit(_exit_code([report], strict=strict))
+
+
+def _countdown(device: str, seconds: int = 3) -> None:
+    import time
+
+    from rich.live import Live
+
+    from coach.live import countdown_view
+
+    with Live(countdown_view(seconds, device=device), console=err, transient=True) as view:
+        for n in range(seconds, 0, -1):
+            view.update(countdown_view(n, device=device))
+            time.sleep(0.6)
+
+
+def _record_until_stopped(
+    recorder: Recorder, *, max_seconds: float, target_s: float, interactive: bool
+) -> None:
+    """Wait for Enter, Ctrl-C, --max-seconds or a failing microphone; show the live view."""
+    import threading
+    import time
+
+    def done() -> bool:
+        return recorder.elapsed_s >= max_seconds or recorder.problem is not None
+
+    try:
+        if not interactive:
+            while not done():
+                time.sleep(0.05)
+            return
+        from rich.live import Live
+
+        from coach.live import live_view
+
+        enter = threading.Event()
+
+        def wait_for_enter() -> None:
+            sys.stdin.readline()
+            enter.set()
+
+        threading.Thread(target=wait_for_enter, name="coach-enter", daemon=True).start()
+
+        def view() -> Any:
+            return live_view(
+                recorder.status(),
+                device=recorder.device.name,
+                target_s=target_s,
+                max_s=max_seconds,
+                interactive=True,
+            )
+
+        with Live(view(), console=err, refresh_per_second=12, transient=True) as shown:
+            while not enter.is_set() and not done():
+                shown.update(view())
+                time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C stops the take like Enter; the caller scores it
 
 
 def main() -> None:

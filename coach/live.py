@@ -1,0 +1,450 @@
+"""While the rep speaks: the take cut at pauses, each piece transcribed in the background.
+
+Feedback within two seconds of stopping needs the work done before the stop.
+A :class:`LiveTranscriber` loads and warms the model as soon as ``coach
+record`` starts; the recorder hands it the take at 16 kHz block by block; a
+:class:`PieceCutter` cuts the stream at pauses (at least
+``min_pause_s`` of silence, at least ``min_piece_s`` after the last cut, cut
+in the middle of the silence so no word is split), and every finished piece
+is transcribed at once.  Pieces tile the take exactly, so their words,
+shifted by each piece's start, join into one transcript with no word twice.
+At the stop only the last piece is left: :func:`score_take` waits for it
+while it measures the whole take, then judges it.
+
+The live view (rich renderables) is here too; ``cli.py`` shows it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coach.audio import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from coach.context import Context
+    from coach.record import LiveStatus, RecordedTake
+    from coach.report import Report
+    from coach.rubric.core import Rubric
+    from coach.transcribe import DecodeOptions, Transcriber, Transcript
+
+#: samples in one 10 ms hop at 16 kHz, the unit the silence gate judges
+HOP = SAMPLE_RATE // 100
+
+
+def hop_levels_db(y: np.ndarray) -> np.ndarray:
+    """RMS level of each whole hop of 16 kHz ``y``, dBFS [shape=(len(y) // HOP,)]."""
+    n = y.size // HOP
+    power = np.mean(np.square(y[: n * HOP].reshape(n, HOP), dtype=np.float64), axis=1)
+    levels: np.ndarray = 10.0 * np.log10(np.maximum(power, 1e-12))
+    return levels
+
+
+def noise_gate_db(
+    recent_db: Iterable[float], *, silence_db: float, margin_db: float, headroom_db: float = 12.0
+) -> float:
+    """The level below which audio counts as silence, dBFS.
+
+    ``silence_db``, or ``margin_db`` above the room's noise floor (the 10th
+    percentile of ``recent_db``, the levels of recent hops or blocks) when
+    that is higher — a fan or a hissy laptop microphone would otherwise leave
+    no silence at all — but never within ``headroom_db`` of the loudest
+    level, so a rep talking without a break is not taken for the noise floor.
+    Fewer than 100 levels and the floor is not trusted yet.
+    """
+    levels = np.fromiter(recent_db, dtype=np.float64)
+    if levels.size < 100:
+        return silence_db
+    raised = float(np.percentile(levels, 10)) + margin_db
+    return max(silence_db, min(raised, float(np.max(levels)) - headroom_db))
+
+
+@dataclass(frozen=True)
+class CutOptions:
+    """Where a live take is cut into pieces to transcribe while the rep goes on.
+
+    Attributes
+    ----------
+    min_piece_s : float, seconds
+        No cut before this much audio since the last one: every piece costs
+        a whole Whisper window of encoder time, however short it is.
+    min_pause_s : float, seconds
+        A cut needs a silence this long and falls in its middle.
+    silence_db : float, dBFS
+        A 10 ms hop quieter than this is silent (see :func:`noise_gate_db`).
+    noise_margin_db : float, dB
+        How far above the noise floor the gate may rise in a noisy room.
+    min_voiced_s : float, seconds
+        A piece with less sound than this (a click, a breath, the Enter key)
+        is not transcribed: on near-silence Whisper invents words, and its
+        temperature fallbacks cost seconds.
+    """
+
+    min_piece_s: float = 8.0
+    min_pause_s: float = 0.4
+    silence_db: float = -45.0
+    noise_margin_db: float = 10.0
+    min_voiced_s: float = 0.25
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of the take at 16 kHz; ``start`` in samples from the take's start."""
+
+    start: int
+    samples: np.ndarray
+    voiced: bool
+
+    @property
+    def start_s(self) -> float:
+        return self.start / SAMPLE_RATE
+
+
+class PieceCutter:
+    """Cuts a 16 kHz stream at pauses into pieces that together are exactly the stream.
+
+    :meth:`feed` takes blocks of any size and returns the pieces finished by
+    them; :meth:`finish` returns the rest.
+    """
+
+    def __init__(self, options: CutOptions | None = None) -> None:
+        self.options = options or CutOptions()
+        self._buf = np.zeros(SAMPLE_RATE * 16, dtype=np.float32)
+        self._n = 0  # samples in the current piece
+        self._start = 0  # where the current piece starts in the stream
+        self._hops = 0  # whole hops of the current piece already judged
+        self._run = 0  # silent hops ending at the last judged one
+        self._loud = 0  # hops above the gate in the current piece
+        self._levels: list[float] = []  # recent hop levels, for the noise floor
+        self._levels_until = 0  # stream position the levels reach, samples
+        self.threshold_db = self.options.silence_db
+
+    def feed(self, y: np.ndarray) -> list[Piece]:
+        if self._n + y.size > self._buf.size:
+            grown = np.zeros(max(self._buf.size * 2, self._n + y.size), dtype=np.float32)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n : self._n + y.size] = y
+        self._n += y.size
+        pieces: list[Piece] = []
+        while (piece := self._next_cut()) is not None:
+            pieces.append(piece)
+        return pieces
+
+    def finish(self) -> Piece | None:
+        """The rest of the stream as the last piece (``None`` if nothing is left)."""
+        if self._n == 0:
+            return None
+        piece = Piece(self._start, self._buf[: self._n].copy(), self._is_voiced())
+        self._start += self._n
+        self._n = self._hops = self._run = self._loud = 0
+        return piece
+
+    def _is_voiced(self) -> bool:
+        return self._loud * HOP >= self.options.min_voiced_s * SAMPLE_RATE
+
+    def _next_cut(self) -> Piece | None:
+        o = self.options
+        first = self._hops
+        levels = hop_levels_db(self._buf[first * HOP : self._n])
+        # Hops after a cut are judged again as the next piece's start; the
+        # noise floor sees each stretch of the stream once.
+        begins = self._start + first * HOP
+        seen = min(levels.size, max(0, -(-(self._levels_until - begins) // HOP)))
+        self._levels.extend(levels[seen:].tolist())
+        self._levels_until = max(self._levels_until, begins + levels.size * HOP)
+        del self._levels[:-3000]  # the last ~30 s
+        self.threshold_db = noise_gate_db(
+            self._levels, silence_db=o.silence_db, margin_db=o.noise_margin_db
+        )
+        need = round(o.min_pause_s * SAMPLE_RATE / HOP)
+        for level in levels:
+            self._hops += 1
+            if level < self.threshold_db:
+                self._run += 1
+            else:
+                self._run = 0
+                self._loud += 1
+            # The middle of the last min_pause_s of silence, once far enough in.
+            cut = self._hops * HOP - need * HOP // 2
+            if self._run >= need and cut >= o.min_piece_s * SAMPLE_RATE:
+                return self._cut(cut)
+        return None
+
+    def _cut(self, cut: int) -> Piece:
+        # Hops past the cut were silent (the cut is inside the silence), so
+        # every loud hop counted belongs to this piece.
+        piece = Piece(self._start, self._buf[:cut].copy(), self._is_voiced())
+        rest = self._n - cut
+        self._buf[:rest] = self._buf[cut : self._n]
+        self._start += cut
+        self._n = rest
+        self._hops = self._run = self._loud = 0
+        return piece
+
+
+def pieces_of(
+    y: np.ndarray, *, block: int = 1600, options: CutOptions | None = None
+) -> Iterator[Piece]:
+    """Cut a whole 16 kHz array as a live take would be, fed ``block`` samples at a time."""
+    cutter = PieceCutter(options)
+    for i in range(0, y.size, block):
+        yield from cutter.feed(y[i : i + block])
+    last = cutter.finish()
+    if last is not None:
+        yield last
+
+
+def shift(transcript: Transcript, seconds: float) -> Transcript:
+    """``transcript`` with every word moved ``seconds`` later."""
+    words = tuple(
+        replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3))
+        for w in transcript.words
+    )
+    return replace(transcript, words=words)
+
+
+def merge(parts: Sequence[Transcript]) -> Transcript:
+    """One transcript from consecutive pieces' transcripts (already shifted)."""
+    from coach.transcribe import Transcript
+
+    return Transcript(
+        text=" ".join(p.text for p in parts if p.text).strip(),
+        words=tuple(w for p in parts for w in p.words),
+        language=parts[0].language if parts else "en",
+    )
+
+
+def _warm_acoustics() -> None:
+    # librosa's first call in a process costs ~1.4 s (scipy, numba's cache):
+    # pay it now, on a voiced-looking signal so the pitch tracker really runs.
+    from coach.acoustics import measure
+
+    t = np.arange(SAMPLE_RATE * 3 // 2) / SAMPLE_RATE
+    harmonics = np.arange(1, 6)[:, None]
+    y = np.sum(0.1 / harmonics * np.sin(2 * np.pi * 150 * harmonics * t), axis=0)
+    measure(y.astype(np.float32), sr=SAMPLE_RATE)
+
+
+class LiveTranscriber:
+    """Loads and warms the model in the background, then transcribes pieces as they finish.
+
+    One worker thread, so the pieces are transcribed in order, after the
+    model is ready, and never compete with each other for the cores.
+
+    Parameters
+    ----------
+    load : callable
+        Returns the loaded :class:`~coach.transcribe.Transcriber`; called at
+        once, in the background.
+    options : DecodeOptions
+        For every piece: the same settings ``coach score`` uses.
+    cut : CutOptions, optional
+        Where the take is cut.
+    warm : bool
+        After loading, transcribe a second of silence and run the acoustics
+        once, so the first real piece and the final analysis run at speed.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Transcriber],
+        *,
+        options: DecodeOptions,
+        cut: CutOptions | None = None,
+        warm: bool = True,
+    ) -> None:
+        self.options = options
+        #: seconds: load, warm, transcribe (all pieces), pieces (count)
+        self.timings: dict[str, float] = {}
+        self._cutter = PieceCutter(cut)
+        self._finished = False
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-live")
+        self._model = self._pool.submit(self._load, load, warm)
+        self._jobs: list[Future[Transcript]] = []
+        self._lock = threading.Lock()
+
+    def feed(self, y: np.ndarray) -> None:
+        """The next block of the take, 16 kHz float32 (called from the recorder's writer)."""
+        for piece in self._cutter.feed(y):
+            self._add(piece)
+
+    def transcript(self) -> Transcript:
+        """Queue the last piece, wait for every piece and join them.
+
+        Raises the model's loading error, if it had one.
+        """
+        if not self._finished:
+            self._finished = True
+            last = self._cutter.finish()
+            if last is not None:
+                self._add(last)
+        self._model.result()
+        with self._lock:
+            jobs = list(self._jobs)
+        return merge([job.result() for job in jobs])
+
+    @property
+    def name(self) -> str:
+        """The model's name (waits for it to load)."""
+        return self._model.result().name
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _add(self, piece: Piece) -> None:
+        if piece.voiced:  # see CutOptions.min_voiced_s
+            with self._lock:
+                self._jobs.append(self._pool.submit(self._transcribe, piece))
+
+    def _load(self, load: Callable[[], Transcriber], warm: bool) -> Transcriber:
+        began = time.perf_counter()
+        model = load()
+        self.timings["load"] = time.perf_counter() - began
+        if warm:
+            began = time.perf_counter()
+            # A few tokens warm the encoder and the beam search; decoding
+            # silence to the end costs ~4 s of temperature fallbacks.
+            short = replace(self.options, extra={**self.options.extra, "max_new_tokens": 4})
+            model.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), options=short)
+            _warm_acoustics()
+            self.timings["warm"] = time.perf_counter() - began
+        return model
+
+    def _transcribe(self, piece: Piece) -> Transcript:
+        model = self._model.result()
+        began = time.perf_counter()
+        text = model.transcribe(piece.samples, options=self.options)
+        self.timings["transcribe"] = self.timings.get("transcribe", 0.0) + (
+            time.perf_counter() - began
+        )
+        self.timings["pieces"] = self.timings.get("pieces", 0.0) + 1
+        return shift(text, piece.start_s)
+
+
+def check_take(take: RecordedTake) -> None:
+    """Refuse a take with nothing to score, saying where it is kept."""
+    from coach.audio import SILENT_PEAK_DBFS
+    from coach.record import RecordError
+
+    if take.samples.size < SAMPLE_RATE // 2:
+        raise RecordError(
+            f"the take is only {take.seconds:.1f} s long — nothing to score (kept: {take.path})"
+        )
+    peak = float(np.max(np.abs(take.samples)))
+    if peak == 0.0 or 20 * np.log10(peak) < SILENT_PEAK_DBFS:
+        raise RecordError(
+            f"the take is silent — check the microphone with coach devices (kept: {take.path})"
+        )
+
+
+def score_take(
+    take: RecordedTake,
+    live: LiveTranscriber,
+    *,
+    context: Context,
+    rubric: Rubric,
+    stopped_at: float,
+) -> Report:
+    """Finish the transcript (usually only the last piece is left) and judge the take.
+
+    ``stopped_at`` is the :func:`time.perf_counter` reading when the rep
+    stopped; ``report.timings["after_stop"]`` is the time from then to the
+    report being ready, seconds.
+    """
+    from coach.acoustics import Acoustics, measure
+    from coach.audio import Audio
+    from coach.pipeline import score_transcribed
+
+    check_take(take)
+    timings: dict[str, float] = {}
+
+    def measured() -> Acoustics:
+        began = time.perf_counter()
+        try:
+            return measure(take.samples, sr=SAMPLE_RATE)
+        finally:
+            timings["acoustics"] = time.perf_counter() - began
+
+    # The whole take's acoustics are measured while the last piece is transcribed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics") as pool:
+        acoustics = pool.submit(measured)
+        began = time.perf_counter()
+        transcript = live.transcript()
+        timings["transcribe_after_stop"] = time.perf_counter() - began
+        audio = Audio(
+            samples=take.samples,
+            source=str(take.path),
+            source_rate=take.rate,
+            source_channels=take.channels,
+        )
+        report = score_transcribed(
+            audio,
+            transcript,
+            acoustics=acoustics.result(),
+            model=live.name,
+            context=context,
+            rubric=rubric,
+            timings=timings,
+        )
+    timings.update({f"live_{k}": v for k, v in live.timings.items()})
+    timings["after_stop"] = time.perf_counter() - stopped_at
+    return report
+
+
+# -- the live view ----------------------------------------------------------
+
+
+def level_bar(level_dbfs: float, *, width: int = 30, floor_db: float = -60.0) -> str:
+    """A meter of ``width`` cells from ``floor_db`` to 0 dBFS."""
+    filled = round(width * min(1.0, max(0.0, 1.0 - level_dbfs / floor_db)))
+    return "█" * filled + "·" * (width - filled)
+
+
+def clock_style(elapsed_s: float, *, target_s: float) -> str:
+    """Green, amber in the last 5 s before the target, red past it."""
+    if elapsed_s > target_s:
+        return "bold red"
+    return "bold yellow" if elapsed_s > target_s - 5.0 else "bold green"
+
+
+def live_view(
+    status: LiveStatus, *, device: str, target_s: float, max_s: float, interactive: bool
+) -> RenderableType:
+    """The panel shown while recording: the clock, the level meter, hints."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    text = Text()
+    text.append("● REC  ", style="bold red")
+    text.append(
+        f"{status.elapsed_s:5.1f} s", style=clock_style(status.elapsed_s, target_s=target_s)
+    )
+    text.append(f" / {target_s:.0f} s target   (stops at {max_s:.0f} s)\n", style="dim")
+    meter_style = "red" if status.clipping else "green" if status.speaking else "dim"
+    text.append(level_bar(status.level_dbfs), style=meter_style)
+    text.append(f" {max(status.level_dbfs, -99.0):5.0f} dBFS\n")
+    if status.clipping:
+        text.append("Clipping — move back from the microphone or lower its gain", style="bold red")
+    elif status.too_quiet:
+        text.append("Too quiet — speak up or move closer to the microphone", style="bold yellow")
+    elif interactive:
+        text.append("Press Enter to stop (Ctrl-C stops too)", style="dim")
+    return Panel(text, title=f"Recording — {device}", expand=False)
+
+
+def countdown_view(n: int, *, device: str) -> RenderableType:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    return Panel(
+        Text(f"Recording in {n}…", style="bold"), title=f"Get ready — {device}", expand=False
+    )

@@ -1,0 +1,618 @@
+"""coach record and coach devices, through a real PortAudio microphone.
+
+The microphone is ``scripts/virtual-mic``: a private PulseAudio server whose
+null sink's monitor is the default input, reached by PortAudio through ALSA's
+pulse plugin exactly as a laptop microphone is.  Tests play fixture takes into
+it while ``coach record`` runs as a real process (stdin closed, so no
+countdown and no Enter; ``--max-seconds`` or a signal ends the take).
+
+Without PulseAudio/PortAudio these tests skip, saying what to install; under
+CI (``CI`` set) they fail instead, so they can never silently stop running.
+The piece-cutting logic is tested on generated signals, with no device.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coach.audio import SAMPLE_RATE, load
+from coach.live import (
+    CutOptions,
+    LiveTranscriber,
+    PieceCutter,
+    clock_style,
+    level_bar,
+    live_view,
+    merge,
+    pieces_of,
+    shift,
+)
+from coach.record import (
+    InputDevice,
+    LiveStatus,
+    RecordError,
+    TakeFile,
+    choose_device,
+    choose_settings,
+)
+from coach.transcribe import DecodeOptions, Transcript, Word
+
+ROOT = Path(__file__).resolve().parent.parent
+VMIC = ROOT / "scripts" / "virtual-mic"
+NUMBER = "4155550134"
+
+
+# -- signals with known answers ---------------------------------------------
+
+
+def tone(seconds: float, *, db: float = -12.0, freq: float = 220.0) -> np.ndarray:
+    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (10 ** (db / 20) * np.sqrt(2) * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def noise(seconds: float, *, db: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (10 ** (db / 20) * rng.standard_normal(round(seconds * SAMPLE_RATE))).astype(np.float32)
+
+
+@pytest.mark.parametrize("block", [7, 160, 1000, 1103, 4410, 48_000])
+def test_tone_silence_tone_is_cut_once_in_the_middle_of_the_pause(block: int) -> None:
+    y = np.concatenate([tone(9.0), silence(1.0), tone(3.0)])
+    pieces = list(pieces_of(y, block=block))
+    assert len(pieces) == 2
+    first, second = pieces
+    # The cut falls in the middle of the first 0.4 s of the pause (9.0-9.4 s).
+    assert second.start == first.samples.size == round(9.2 * SAMPLE_RATE)
+    np.testing.assert_array_equal(np.concatenate([p.samples for p in pieces]), y)
+    assert first.voiced and second.voiced
+
+
+@pytest.mark.parametrize(
+    ("name", "y", "cuts"),
+    [
+        ("pause before 8 s", np.concatenate([tone(5.0), silence(1.0), tone(5.0)]), 0),
+        ("pauses under 0.4 s", np.concatenate([tone(6.0), silence(0.3), tone(6.0)]), 0),
+        (
+            "pause spanning the 8 s mark",
+            np.concatenate([tone(7.0), silence(2.0), tone(2.0)]),
+            1,
+        ),
+        (
+            "three sentences",
+            np.concatenate([tone(8.5), silence(0.6), tone(8.5), silence(0.6), tone(3.0)]),
+            2,
+        ),
+        ("no pause at all", tone(20.0), 0),
+    ],
+)
+def test_where_a_take_is_cut(name: str, y: np.ndarray, cuts: int) -> None:
+    pieces = list(pieces_of(y, block=2205))
+    assert len(pieces) == cuts + 1, name
+    np.testing.assert_array_equal(np.concatenate([p.samples for p in pieces]), y)
+    for p in pieces:
+        assert p.start >= 0
+        # Every cut lands in silence, so no piece starts or ends mid-tone.
+        if p.start:
+            assert np.max(np.abs(y[p.start - 160 : p.start + 160])) == 0.0
+
+
+def test_a_noisy_room_still_has_pauses() -> None:
+    # Fan noise at -40 dBFS is above the -45 dBFS gate; the gate rises with the floor.
+    floor = noise(15.0, db=-40.0)
+    speech = np.concatenate([tone(9.0, db=-10.0), np.zeros(16_000), tone(5.0, db=-10.0)])
+    pieces = list(pieces_of(floor + speech, block=1600))
+    assert len(pieces) == 2
+    assert 9.0 * SAMPLE_RATE < pieces[1].start < 10.0 * SAMPLE_RATE
+
+
+def test_silence_and_clicks_are_not_sent_to_whisper() -> None:
+    click = np.concatenate([silence(3.0), tone(0.05, db=-6.0), silence(3.0)])
+    (only,) = pieces_of(click)
+    assert not only.voiced
+    (quiet,) = pieces_of(silence(2.0))
+    assert not quiet.voiced
+    (spoken,) = pieces_of(np.concatenate([silence(1.0), tone(1.0)]))
+    assert spoken.voiced
+
+
+def test_cut_options_are_honoured() -> None:
+    y = np.concatenate([tone(3.0), silence(1.0), tone(3.0)])
+    assert len(list(pieces_of(y))) == 1
+    short = CutOptions(min_piece_s=2.0, min_pause_s=0.2)
+    first, _ = pieces_of(y, options=short)
+    assert first.samples.size == round(3.1 * SAMPLE_RATE)
+
+
+def test_feeding_nothing_gives_nothing() -> None:
+    cutter = PieceCutter()
+    assert cutter.feed(np.zeros(0, dtype=np.float32)) == []
+    assert cutter.finish() is None
+
+
+def test_pieces_join_into_one_transcript_without_repeats() -> None:
+    a = Transcript("Hi Dana,", (Word("Hi", 0.2, 0.4), Word("Dana,", 0.4, 0.8)))
+    b = Transcript("call me back.", (Word("call", 0.1, 0.3), Word("me", 0.3, 0.4)))
+    joined = merge([shift(a, 0.0), Transcript("", ()), shift(b, 9.2)])
+    assert joined.text == "Hi Dana, call me back."
+    assert [(w.text, w.start, w.end) for w in joined.words] == [
+        ("Hi", 0.2, 0.4),
+        ("Dana,", 0.4, 0.8),
+        ("call", 9.3, 9.5),
+        ("me", 9.5, 9.6),
+    ]
+    assert merge([]) == Transcript("", ())
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "style"),
+    [
+        (0.0, "bold green"),
+        (24.9, "bold green"),
+        (25.1, "bold yellow"),
+        (30.0, "bold yellow"),
+        (30.1, "bold red"),
+        (80.0, "bold red"),
+    ],
+)
+def test_the_clock_turns_amber_then_red(elapsed: float, style: str) -> None:
+    assert clock_style(elapsed, target_s=30.0) == style
+
+
+def test_the_live_view_shows_the_meter_and_the_hints() -> None:
+    from rich.console import Console
+
+    def shown(**kw: Any) -> str:
+        status = LiveStatus(**{"elapsed_s": 12.3, "level_dbfs": -30.0, "speaking": True} | kw)
+        console = Console(width=80, record=True, color_system=None)
+        console.print(
+            live_view(status, device="default", target_s=30.0, max_s=90.0, interactive=True)
+        )
+        return console.export_text()
+
+    calm = shown(too_quiet=False, clipping=False)
+    assert "12.3 s / 30 s target" in calm and "Press Enter to stop" in calm
+    assert level_bar(-30.0) in calm and level_bar(-30.0).count("█") == 15
+    assert "Too quiet" in shown(too_quiet=True, clipping=False)
+    assert "Clipping" in shown(too_quiet=True, clipping=True)
+    assert level_bar(0.0) == "█" * 30 and level_bar(-120.0) == "·" * 30
+
+
+# -- devices and settings, as data ------------------------------------------
+
+DEVICES = [
+    InputDevice(0, "pulse", "ALSA", 32, 44_100),
+    InputDevice(1, "default", "ALSA", 32, 44_100, is_default=True),
+    InputDevice(4, "USB Audio Mic: Yeti (hw:2,0)", "ALSA", 2, 48_000),
+]
+
+CHOICES = {
+    "default": (None, 1),
+    "index": ("4", 4),
+    "fragment, any case": ("yeti", 4),
+    "exact name over fragment": ("pulse", 0),
+    "no such index": ("999", "no input device 999 — run coach devices"),
+    "no such name": ("nosuchname", "no input device matches 'nosuchname' — run coach devices"),
+    "several names": ("u", "matches several devices (0 'pulse', 1 'default', 4"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHOICES), ids=list(CHOICES))
+def test_choosing_a_device(case: str) -> None:
+    spec, expected = CHOICES[case]
+    if isinstance(expected, int):
+        assert choose_device(spec, DEVICES).index == expected
+    else:
+        with pytest.raises(RecordError) as caught:
+            choose_device(spec, DEVICES)
+        assert expected in str(caught.value)
+
+
+def test_no_device_at_all() -> None:
+    with pytest.raises(RecordError, match="no input device found — connect a microphone"):
+        choose_device(None, [])
+
+
+def test_a_device_refusing_its_own_rate_falls_back() -> None:
+    yeti = DEVICES[2]
+    assert choose_settings(yeti, lambda rate, ch: True) == (48_000, 1)
+    # Refuses its default rate and mono: 44.1 kHz stereo (down-mixed and resampled later).
+    assert choose_settings(yeti, lambda rate, ch: rate == 44_100 and ch == 2) == (44_100, 2)
+    assert choose_settings(yeti, lambda rate, ch: False) is None
+
+
+def test_the_take_file_is_a_true_wav_after_every_block(tmp_path: Path) -> None:
+    take = TakeFile(tmp_path, rate=44_100)
+    try:
+        with wave.open(str(take.path)) as w:  # playable before any audio
+            assert w.getnframes() == 0
+        for n in (1, 2205, 4410):
+            take.write(np.full(n, 1000, dtype=np.int16))
+            with wave.open(str(take.path)) as w:  # read while still open for writing
+                assert w.getnframes() == take.frames
+                assert w.getframerate() == 44_100
+    finally:
+        take.close()
+    assert take.path.name.startswith("take-") and take.path.suffix == ".wav"
+    again = TakeFile(tmp_path, rate=16_000)  # same second: a new name, never overwritten
+    again.close()
+    assert again.path != take.path
+
+
+def test_the_live_16k_stream_is_what_the_file_decodes_to(tmp_path: Path) -> None:
+    """Block by block as the recorder does it: the live analysis and `coach score FILE` agree."""
+    from coach.audio import Resampler
+    from coach.record import to_pcm16
+
+    rate = 44_100
+    t = np.arange(rate * 3) / rate
+    rng = np.random.default_rng(1)
+    x = (0.3 * np.sin(2 * np.pi * 300 * t) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+    take, resample, live = TakeFile(tmp_path, rate=rate), Resampler(rate), []
+    for i in range(0, x.size, 2205):
+        pcm = to_pcm16(x[i : i + 2205])
+        take.write(pcm)
+        live.append(resample(pcm.astype(np.float32) / 32768.0))
+    live.append(resample.flush())
+    take.close()
+    np.testing.assert_array_equal(np.concatenate(live), load(take.path).samples)
+
+
+# -- the live transcription on real speech (the bundled model) --------------
+
+
+@pytest.mark.model
+def test_pieces_transcribe_like_the_whole_take(transcriber: Any, fixtures_dir: Path) -> None:
+    from coach.numbers import find_phone_numbers
+
+    audio = load(fixtures_dir / "t1_good_slt.flac")
+    live = LiveTranscriber(lambda: transcriber, options=DecodeOptions(), warm=False)
+    try:
+        for i in range(0, audio.samples.size, 1600):
+            live.feed(audio.samples[i : i + 1600])
+        text = live.transcript()
+    finally:
+        live.close()
+    assert live.timings["pieces"] >= 2  # it was cut, and still reads right
+    starts = [w.start for w in text.words]
+    assert starts == sorted(starts)
+    assert all(w.end <= audio.duration_s + 0.1 for w in text.words)
+    assert NUMBER in [n.digits for n in find_phone_numbers(text.words)]
+    assert "walker" in text.text.lower()
+
+
+# -- the real audio path -----------------------------------------------------
+
+
+def _missing() -> str | None:
+    tools = [t for t in ("pulseaudio", "pactl", "paplay") if shutil.which(t) is None]
+    if tools:
+        return f"{', '.join(tools)} not found — apt install pulseaudio pulseaudio-utils"
+    if ctypes.util.find_library("portaudio") is None:
+        return "PortAudio not found — apt install libportaudio2"
+    return None
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"the microphone tests must run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class VirtualMic:
+    """A running ``scripts/virtual-mic`` server: the env to reach it, and a player."""
+
+    folder: Path
+    players: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+        env.update(COACH_VMIC_DIR=str(self.folder), PULSE_SERVER=f"unix:{self.folder}/native")
+        env.update(extra)
+        return env
+
+    def play(self, path: Path) -> subprocess.Popen[bytes]:
+        player = subprocess.Popen(
+            [str(VMIC), "play", str(path)], env=self.env(), stdin=subprocess.DEVNULL
+        )
+        self.players.append(player)
+        return player
+
+    def stop_players(self) -> None:
+        for player in self.players:
+            if player.poll() is None:
+                player.terminate()
+            player.wait(timeout=10)
+        self.players.clear()
+
+
+def _up(folder: Path) -> VirtualMic:
+    mic = VirtualMic(folder)
+    proc = subprocess.run(
+        [str(VMIC), "up"],
+        env=mic.env(COACH_VMIC_IDLE="120"),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        _unavailable(f"scripts/virtual-mic up failed: {proc.stderr.strip()}")
+    return mic
+
+
+def _down(mic: VirtualMic) -> None:
+    mic.stop_players()
+    subprocess.run([str(VMIC), "down"], env=mic.env(), check=False, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def _session_mic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualMic]:
+    reason = _missing()
+    if reason:
+        _unavailable(reason)
+    # A short path: a unix socket's path has a limit of ~107 bytes.
+    mic = _up(tmp_path_factory.mktemp("vmic"))
+    yield mic
+    _down(mic)
+
+
+@pytest.fixture
+def vmic(_session_mic: VirtualMic) -> Iterator[VirtualMic]:
+    """The session's virtual microphone; nothing still plays into it after a test."""
+    yield _session_mic
+    _session_mic.stop_players()
+
+
+def coach(mic: VirtualMic, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args],
+        env=mic.env(COACH_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
+
+
+@dataclass
+class Run:
+    """``coach record`` running in the background, its output going to files."""
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+
+    def take(self) -> Path | None:
+        takes = sorted((self.home / "takes").glob("take-*.wav"))
+        return takes[-1] if takes else None
+
+    def wait_for_audio(self, timeout: float = 30.0) -> Path:
+        """Wait until the take file holds audio (the stream is running)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            path = self.take()
+            if path is not None and path.stat().st_size > 44 + 8_000:
+                return path
+            assert self.proc.poll() is None, self.stderr()
+            time.sleep(0.05)
+        raise AssertionError(f"no audio reached the take file: {self.stderr()}")
+
+    def finish(self, timeout: float = 120.0) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stdout(self) -> str:
+        return (self.home / "stdout").read_text()
+
+    def stderr(self) -> str:
+        return (self.home / "stderr").read_text()
+
+
+def record(mic: VirtualMic, home: Path, *args: str) -> Run:
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "stdout").open("wb") as out, (home / "stderr").open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coach", "record", *args],
+            env=mic.env(COACH_HOME=str(home)),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            # Python turns SIGINT into KeyboardInterrupt only if it was not
+            # ignored at start (background jobs of some shells ignore it).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+    return Run(proc, home)
+
+
+@pytest.fixture
+def first_sentence(tmp_path: Path, fixtures_dir: Path) -> Path:
+    """The first 10 s of t1_good_slt: name, company and the callback number."""
+    audio = load(fixtures_dir / "t1_good_slt.flac")
+    path = tmp_path / "first_sentence.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        pcm = np.clip(np.rint(audio.samples[: 10 * SAMPLE_RATE] * 32768), -32768, 32767)
+        w.writeframes(pcm.astype(np.int16).tobytes())
+    return path
+
+
+def test_devices_lists_the_virtual_microphone(vmic: VirtualMic, tmp_path: Path) -> None:
+    proc = coach(vmic, tmp_path, "devices")
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if "ALSA" in line]
+    default = [row for row in rows if "(default)" in row]
+    assert len(default) == 1 and "*" in default[0] and "44100 Hz" in default[0]
+    assert any(" pulse " in row for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [
+        ("999", "Error: no input device 999 — run coach devices"),
+        ("nosuchname", "Error: no input device matches 'nosuchname' — run coach devices"),
+    ],
+)
+def test_record_refuses_an_unknown_device(
+    vmic: VirtualMic, tmp_path: Path, device: str, expected: str
+) -> None:
+    proc = coach(vmic, tmp_path, "record", "--device", device, "--max-seconds", "2")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == expected
+    assert not (tmp_path / "takes").exists() or not any((tmp_path / "takes").iterdir())
+
+
+def test_record_scores_a_take_played_into_the_microphone(
+    vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    args = ["--max-seconds", "35", "--json", "--callback", "415-555-0134", "--touch", "1"]
+    run = record(vmic, tmp_path, *args)
+    run.wait_for_audio()
+    time.sleep(0.5)
+    vmic.play(fixtures_dir / "t1_good_slt.flac")
+    assert run.finish() == 0, run.stderr()
+    report = json.loads(run.stdout())
+    assert NUMBER in [n["digits"] for n in report["metrics"]["phone_numbers"]]
+    assert "walker" in report["transcript"]["text"].lower()
+    take = run.take()
+    assert take is not None and report["source"] == str(take)
+    assert f"Saved take: {take}" in run.stderr()
+    audio = load(take)
+    assert 34.0 < audio.duration_s < 36.0
+    assert abs(report["metrics"]["duration_s"] - audio.duration_s) < 0.05
+
+
+def test_kill_9_leaves_a_playable_take(
+    vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    run = record(vmic, tmp_path, "--max-seconds", "60", "--json")
+    path = run.wait_for_audio()
+    vmic.play(fixtures_dir / "t1_good_slt.flac")
+    time.sleep(3.5)
+    run.proc.send_signal(signal.SIGKILL)
+    assert run.finish() == -signal.SIGKILL
+    # A strict reader: the header never claims more than the bytes on disk
+    # (at most the block being written when the process died is not counted).
+    with wave.open(str(path)) as w:
+        frames, rate = w.getnframes(), w.getframerate()
+    assert 0 <= path.stat().st_size - (44 + 2 * frames) < 2 * rate
+    assert frames / rate >= 3.0
+    # And the coach's own decoder takes it (it refuses a header claiming more than it holds).
+    audio = load(path)
+    assert audio.duration_s >= 3.0
+    assert np.max(np.abs(audio.samples)) > 0.05  # it holds what was said
+
+
+def test_ctrl_c_stops_the_take_and_scores_it(
+    vmic: VirtualMic, tmp_path: Path, first_sentence: Path
+) -> None:
+    run = record(vmic, tmp_path, "--max-seconds", "60", "--json", "--callback", "415-555-0134")
+    run.wait_for_audio()
+    vmic.play(first_sentence).wait(timeout=30)
+    time.sleep(0.5)
+    run.proc.send_signal(signal.SIGINT)
+    assert run.finish() == 0, run.stderr()
+    report = json.loads(run.stdout())
+    assert NUMBER in [n["digits"] for n in report["metrics"]["phone_numbers"]]
+    take = run.take()
+    assert take is not None and f"Saved take: {take}" in run.stderr()
+    assert 10.0 < load(take).duration_s < 20.0
+
+
+def test_a_microphone_gone_mid_take_keeps_what_was_recorded(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    reason = _missing()
+    if reason:
+        _unavailable(reason)
+    mic = _up(tmp_path / "vm")  # its own server, to pull the plug on
+    try:
+        run = record(mic, tmp_path / "home", "--max-seconds", "60")
+        path = run.wait_for_audio()
+        mic.play(fixtures_dir / "t1_good_slt.flac")
+        time.sleep(2.5)
+    finally:
+        _down(mic)
+    assert run.finish(timeout=60) == 2
+    errors = [line for line in run.stderr().splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, run.stderr()
+    assert "stopped sending audio after" in errors[0]
+    assert f"kept in {path}" in errors[0]
+    assert "Traceback" not in run.stderr()
+    assert load(path).duration_s >= 2.0
+
+
+def test_without_portaudio_the_error_says_what_to_install(tmp_path: Path) -> None:
+    # sounddevice raises OSError at import when libportaudio cannot be loaded.
+    (tmp_path / "sounddevice.py").write_text("raise OSError('PortAudio library not found')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "COACH_HOME": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "coach", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+    assert run("--help").returncode == 0
+    for args in (["devices"], ["record", "--max-seconds", "2"]):
+        proc = run(*args)
+        assert proc.returncode == 2
+        assert proc.stderr.strip() == (
+            "Error: PortAudio is not installed — apt install libportaudio2 (Debian/Ubuntu) "
+            "or brew install portaudio"
+        )
+
+
+def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
+    reason = _missing()
+    if reason:
+        _unavailable(reason)
+    # No PulseAudio server to reach: on a machine without a sound card PortAudio sees nothing.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    env.update(PULSE_SERVER=f"unix:{tmp_path}/nothing-here", COACH_HOME=str(tmp_path))
+    listed = subprocess.run(
+        [sys.executable, "-c", "import sounddevice as sd; print(len(sd.query_devices()))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if listed.stdout.strip() != "0":
+        pytest.skip("this machine has a sound card, so it always has an input device")
+    proc = subprocess.run(
+        [sys.executable, "-m", "coach", "record", "--max-seconds", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "Error: no input device found — connect a microphone (or check that the system sees one)"
+    )
