@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
     from coach.context import Context
+    from coach.profile import Profile
     from coach.record import Recorder
     from coach.report import Report
     from coach.rubric.core import Rubric
+    from coach.scenario import Card
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -33,7 +36,8 @@ class CoachGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except CoachError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", soft_wrap=True)
+            # Escaped: messages quote card syntax like "[rep]", which rich would eat as markup.
+            err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
             raise SystemExit(2) from None
         except KeyboardInterrupt:
             err.print("Interrupted.")
@@ -75,8 +79,12 @@ StrictOpt = Annotated[
 
 
 ScenarioOpt = Annotated[
-    Path | None,
-    typer.Option("--scenario", "-s", help="A scenario card (TOML): rep, prospect, touch, offer."),
+    str | None,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="A scenario card: a .toml path or an id from `coach prompts` (e.g. acme-t1).",
+    ),
 ]
 RepNameOpt = Annotated[str | None, typer.Option("--rep-name", help="Your name.")]
 RepCompanyOpt = Annotated[str | None, typer.Option("--rep-company", help="Your company.")]
@@ -93,7 +101,7 @@ SituationOpt = Annotated[
 def _context(
     *,
     touch: int | None,
-    scenario: Path | None,
+    scenario: str | None,
     callback: str | None,
     rep_name: str | None = None,
     rep_company: str | None = None,
@@ -101,37 +109,52 @@ def _context(
     prospect: str | None = None,
     prospect_company: str | None = None,
     situation: str | None = None,
-    wpm: float = 150.0,
+    wpm: float | None = None,
 ) -> Context:
-    """Build the rubric context: flags override the card, which overrides nothing yet."""
+    """Build the rubric context: the profile, then the card over it, then the flags over both.
+
+    Each rep field comes from the last of those that gives it, so a card naming
+    only the rep keeps the profile's phone.  The pace is ``--wpm``, else the
+    profile's ``target_wpm``, else 150.
+    """
     from dataclasses import replace
 
-    from coach.context import Context
+    from coach.context import Context, Rep
     from coach.numbers import normalize_number
-    from coach.scenario import load_card
+    from coach.profile import load_profile, profile_path
+    from coach.scenario import find_card
 
-    context = load_card(scenario).context(target_wpm=wpm) if scenario else Context(target_wpm=wpm)
-    phone = context.rep.phone
+    profile = load_profile()
+    pace = wpm if wpm is not None else profile.target_wpm or 150.0
+    rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
+    phone_from = f"{profile_path()}: phone"
+    context = Context(target_wpm=pace)
+    if scenario:
+        card = find_card(scenario)
+        context = card.context(target_wpm=pace)
+        given = {k: v for k, v in vars(card.rep).items() if v}
+        rep = replace(rep, **given)
+        if card.rep.phone:
+            phone_from = f"{card.path}: rep.phone"
     if callback:
-        phone = callback
-    if phone:
+        rep = replace(rep, phone=callback)
+        phone_from = "--callback"
+    if rep.phone:
         try:
-            phone = normalize_number(phone)
+            rep = replace(rep, phone=normalize_number(rep.phone))
         except ValueError:
-            where = "--callback" if callback else f"{scenario}: rep.phone"
             raise CoachError(
-                f"{where} {phone!r} is not a phone number — e.g. 415-555-0134"
+                f"{phone_from} {rep.phone!r} is not a phone number — e.g. 415-555-0134"
             ) from None
 
     def pick(flag: str | None, current: str) -> str:
         return flag if flag is not None else current
 
     rep = replace(
-        context.rep,
-        name=pick(rep_name, context.rep.name),
-        company=pick(rep_company, context.rep.company),
-        email=pick(rep_email, context.rep.email),
-        phone=phone,
+        rep,
+        name=pick(rep_name, rep.name),
+        company=pick(rep_company, rep.company),
+        email=pick(rep_email, rep.email),
     )
     who = replace(
         context.prospect,
@@ -258,7 +281,7 @@ def score(
                     )
                 except CoachError as exc:
                     failures.append((str(f), str(exc)))
-                    err.print(f"[bold red]Error:[/] {exc}", soft_wrap=True)
+                    err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
                 progress.advance(task)
 
     # Several takes in the terminal: the summary table, not a wall of reports.
@@ -288,16 +311,22 @@ def check(
     prospect_company: ProspectCompanyOpt = None,
     situation: SituationOpt = None,
     wpm: Annotated[
-        float,
-        typer.Option("--wpm", min=60, max=300, help="Your speaking pace, to time the script."),
-    ] = 150.0,
+        float | None,
+        typer.Option(
+            "--wpm",
+            min=60,
+            max=300,
+            help="Your speaking pace, to time the script [default: your profile's, else 150].",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
 ) -> None:
     """Judge a written script before you record it (same rules; timed at your pace).
 
-    Example: coach check script.txt --touch 2 --scenario prompts/acme-t2.toml
+    Example: coach check script.txt --touch 2 --scenario acme-t2
     """
     from coach.pipeline import check_script
 
@@ -438,7 +467,8 @@ def record(
 
     from coach import live as lv
     from coach import models
-    from coach.record import Recorder, RecordError, data_dir, find_device
+    from coach.paths import data_dir
+    from coach.record import Recorder, RecordError, find_device
     from coach.transcribe import DecodeOptions, Transcriber
 
     context = _context(
@@ -560,6 +590,177 @@ def _record_until_stopped(
                 time.sleep(0.05)
     except KeyboardInterrupt:
         pass  # Ctrl-C stops the take like Enter; the caller scores it
+
+
+profile_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.callback()
+def profile_cmd(ctx: typer.Context) -> None:
+    """Your rep profile: name, company, callback number, email and pace, used for every take.
+
+    Stored in COACH_HOME/profile.toml (or the user config folder). A scenario
+    card's [rep] overrides it field by field; flags override both. Without a
+    subcommand, shows it.
+
+    Example: coach profile set --name "Chris Walker" --phone 415-555-0134
+    """
+    if ctx.invoked_subcommand is None:
+        from coach.profile import load_profile
+
+        _show_profile(load_profile())
+
+
+@profile_app.command("set")
+def profile_set(
+    name: Annotated[str | None, typer.Option("--name", help="Your name.")] = None,
+    company: Annotated[str | None, typer.Option("--company", help="Your company.")] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Your callback number (e.g. 415-555-0134).")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Your email address.")] = None,
+    target_wpm: Annotated[
+        float | None,
+        typer.Option(
+            "--target-wpm", min=60, max=300, help="Your speaking pace, to time written scripts."
+        ),
+    ] = None,
+) -> None:
+    """Set your profile; only the fields you give change.
+
+    Example: coach profile set --company "Northwind Logistics" --target-wpm 140
+    """
+    from coach.profile import load_profile, save_profile, update_profile
+
+    changes = dict(name=name, company=company, phone=phone, email=email, target_wpm=target_wpm)
+    if all(v is None for v in changes.values()):
+        raise CoachError(
+            "nothing to set — give --name, --company, --phone, --email or --target-wpm"
+        )
+    profile = update_profile(load_profile(), **changes)
+    path = save_profile(profile)
+    err.print(f"Saved {escape(str(path))}", soft_wrap=True)
+    _show_profile(profile)
+
+
+@profile_app.command("show")
+def profile_show() -> None:
+    """Show your profile and where it is stored.
+
+    Example: coach profile show
+    """
+    from coach.profile import load_profile
+
+    _show_profile(load_profile())
+
+
+def _show_profile(profile: Profile) -> None:
+    from coach.profile import profile_path
+
+    path = profile_path()
+    if profile.empty:
+        out.print(f"No profile yet ({path} does not exist). Set it once with:", markup=False)
+        out.print(
+            '  coach profile set --name "Chris Walker" --company "Northwind Logistics" '
+            "--phone 415-555-0134 --email chris@northwind.example",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    wpm = f"{profile.target_wpm:g}" if profile.target_wpm is not None else "150 (default)"
+    rows = [
+        ("name", profile.name),
+        ("company", profile.company),
+        ("phone", profile.phone),
+        ("email", profile.email),
+        ("target wpm", wpm),
+    ]
+    out.print(f"Profile ({path})", markup=False, soft_wrap=True)
+    for label, value in rows:
+        out.print(f"  {label:<11} {value or '—'}", markup=False, soft_wrap=True)
+
+
+prompts_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(prompts_app, name="prompts")
+
+
+@prompts_app.callback()
+def prompts_cmd(ctx: typer.Context) -> None:
+    """List the practice cards: the packaged ones and your own.
+
+    Your own cards go in COACH_HOME/prompts (or the prompts folder in the user
+    data folder); one with the same id as a packaged card replaces it. Use an
+    id anywhere a card is asked for: --scenario acme-t1.
+
+    Example: coach prompts
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from coach.scenario import card_folders, list_cards
+
+    cards, problems = list_cards()
+    for _, problem in problems:
+        err.print(f"Warning: skipped {problem}", markup=False, soft_wrap=True)
+    if not cards:
+        folders = ", ".join(str(f) for f in card_folders())
+        out.print(f"No practice cards found (looked in: {folders}).", markup=False)
+        return
+    table = Table(title="Practice cards")
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Title")
+    table.add_column("Touch", justify="right")
+    table.add_column("Prospect")
+    for card in cards:
+        table.add_row(
+            escape(card.id), escape(card.title), str(card.touch), escape(_prospect_line(card))
+        )
+    out.print(table)
+    out.print("Show one: coach prompts show ID; practise it: coach record --scenario ID")
+
+
+@prompts_app.command("show")
+def prompts_show(
+    card_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A card id from coach prompts, or a .toml path.")
+    ],
+) -> None:
+    """Show one practice card: who calls whom, the offer, the brief and the script.
+
+    Example: coach prompts show acme-t1
+    """
+    from coach.scenario import find_card
+
+    card = find_card(card_id)
+    rep = ", ".join(
+        v for v in (card.rep.name, card.rep.company, card.rep.phone, card.rep.email) if v
+    )
+    lines = [
+        f"{card.id} — {card.title}",
+        f"Card:     {card.path}",
+        f"Touch:    {card.touch}",
+        f"Rep:      {rep or 'from your profile'}",
+        f"Prospect: {_prospect_line(card) or '—'}",
+    ]
+    if card.prospect.situation:
+        lines.append(f"          {card.prospect.situation}")
+    if card.offer.value:
+        lines.append(f"Offer:    {card.offer.value}")
+    if card.offer.proof:
+        lines.append(f"Proof:    {card.offer.proof}")
+    if card.brief.text:
+        lines += ["", "Brief:", f"  {card.brief.text}"]
+    if card.brief.script:
+        lines += ["", "Script:", f"  {card.brief.script}"]
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True)
+
+
+def _prospect_line(card: Card) -> str:
+    p = card.prospect
+    return ", ".join(v for v in (p.name, p.title, p.company) if v)
 
 
 def main() -> None:

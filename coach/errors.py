@@ -23,3 +23,7 @@ class RubricError(CoachError):
 
 class ScenarioError(CoachError):
     """A scenario card is malformed or cannot be found."""
+
+
+class ProfileError(CoachError):
+    """The rep profile is malformed or a value given for it is invalid."""

@@ -20,7 +20,6 @@ Kill-safe takes
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import threading
 import time
@@ -147,16 +146,6 @@ def choose_settings(
 
 
 # -- the take file ---------------------------------------------------------
-
-
-def data_dir() -> Path:
-    """Where takes (and later the store) live: ``$COACH_HOME`` or the user data folder."""
-    home = os.environ.get("COACH_HOME")
-    if home:
-        return Path(home).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("voicemail-coach", appauthor=False))
 
 
 def _open_new(folder: Path, now: datetime) -> tuple[Path, BinaryIO]:

@@ -3,6 +3,10 @@
 A card names the rep (overriding the profile), the prospect, the offer and a
 brief; see SPEC "Context".  Unknown keys are refused with the file and key
 named, so a typo never silently drops a field the rubric relies on.
+
+Cards are found by path or by id: :func:`card_folders` lists where ids are
+looked up (the repository's ``prompts/``, then the user's own folder, whose
+cards win over packaged ones with the same id).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from coach.context import Context, Offer, Prospect, Rep
 from coach.errors import ScenarioError
+from coach.paths import data_dir
 
 
 @dataclass(frozen=True)
@@ -118,3 +123,64 @@ def load_card(path: str | Path) -> Card:
 
 def _example(key: str) -> str:
     return {"id": '"acme-t1"', "title": '"First voicemail to Acme"', "touch": "1"}[key]
+
+
+def card_folders() -> list[Path]:
+    """Where card ids are looked up, lowest precedence first.
+
+    The repository's ``prompts/`` (present in a clone or an editable install;
+    setuptools cannot ship a folder outside the package, so a wheel has only
+    the user's folder) and the user's own ``$COACH_HOME/prompts`` or
+    ``<user data folder>/prompts``, whether it exists yet or not.
+    """
+    repo = Path(__file__).resolve().parent.parent / "prompts"
+    user = data_dir() / "prompts"
+    return [repo, user] if repo.is_dir() and repo != user else [user]
+
+
+def list_cards() -> tuple[list[Card], list[tuple[Path, ScenarioError]]]:
+    """Every card in :func:`card_folders`, sorted by id, and the files that failed.
+
+    A card in a later folder replaces one with the same id in an earlier
+    folder, so a rep's own copy wins over the packaged card.  A malformed card
+    does not hide the others: its error (naming the file and the key) is
+    returned beside them.
+    """
+    by_id: dict[str, Card] = {}
+    problems: list[tuple[Path, ScenarioError]] = []
+    for folder in card_folders():
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            try:
+                card = load_card(path)
+            except ScenarioError as exc:
+                problems.append((path, exc))
+                continue
+            by_id[card.id] = card
+    return sorted(by_id.values(), key=lambda c: c.id), problems
+
+
+def find_card(spec: str | Path) -> Card:
+    """The card at a path, or the card with that id in :func:`card_folders`.
+
+    Raises
+    ------
+    ScenarioError
+        A path that is not a valid card; an id no folder has (naming the
+        folders looked in); an id whose file is malformed (that file's error).
+    """
+    text = str(spec)
+    if Path(text).is_file() or text.endswith(".toml") or "/" in text or "\\" in text:
+        return load_card(text)
+    cards, problems = list_cards()
+    for path, problem in problems:
+        # A file named after the id but broken (a rep's copy with a typo): its own
+        # message, rather than silently practising with another card or "unknown card".
+        if path.stem == text:
+            raise problem
+    for card in cards:
+        if card.id == text:
+            return card
+    looked = ", ".join(str(f) for f in card_folders())
+    raise ScenarioError(
+        f"unknown card {text!r} — run coach prompts to list them (looked in: {looked})"
+    )

@@ -18,6 +18,14 @@ def fixture_manifest() -> dict[str, dict[str, Any]]:
         return tomllib.load(fh)
 
 
+@pytest.fixture(autouse=True)
+def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh COACH_HOME per test: no real profile, cards or takes leak in or out."""
+    home = tmp_path / "coach-home"
+    monkeypatch.setenv("COACH_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES

@@ -124,6 +124,10 @@ def test_every_command_has_help_with_an_example() -> None:
 
     group = typer.main.get_command(app)
     assert group.commands, "no commands registered"
-    for name, command in group.commands.items():
+    todo = [(name, command) for name, command in group.commands.items()]
+    while todo:
+        name, command = todo.pop()
         assert command.help, f"coach {name} has no help text"
         assert "Example: coach " in command.help, f"coach {name} help has no example"
+        subcommands = getattr(command, "commands", {})  # a group: coach profile set, …
+        todo += [(f"{name} {sub}", cmd) for sub, cmd in subcommands.items()]
