@@ -462,14 +462,6 @@ def record(
     Example: coach record --touch 1 --callback 415-555-0134
     """
     import os
-    import time
-    from contextlib import AbstractContextManager, nullcontext
-
-    from coach import live as lv
-    from coach import models
-    from coach.paths import data_dir
-    from coach.record import Recorder, RecordError, find_device
-    from coach.transcribe import DecodeOptions, Transcriber
 
     context = _context(
         touch=touch,
@@ -482,7 +474,40 @@ def record(
         prospect_company=prospect_company,
         situation=situation,
     )
-    judged_by = _rubric(rubric)
+    report = _record_take(
+        context,
+        _rubric(rubric),
+        device=device,
+        max_seconds=max_seconds,
+        model=model,
+        beam_size=beam_size,
+    )
+    if os.environ.get("COACH_TIMINGS"):
+        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+        err.print(f"timings: {timings}", soft_wrap=True)
+    _emit([report], as_json=as_json, many=False)
+    raise SystemExit(_exit_code([report], strict=strict))
+
+
+def _record_take(
+    context: Context,
+    judged_by: Rubric,
+    *,
+    device: str | None,
+    max_seconds: float,
+    model: str,
+    beam_size: int,
+) -> Report:
+    """Record one take from the microphone and score it (shared by record and rehearse)."""
+    import time
+    from contextlib import AbstractContextManager, nullcontext
+
+    from coach import live as lv
+    from coach import models
+    from coach.paths import data_dir
+    from coach.record import Recorder, RecordError, find_device
+    from coach.transcribe import DecodeOptions, Transcriber
+
     mic = find_device(device)
     folder = models.resolve(model)
     interactive = sys.stdin is not None and sys.stdin.isatty()
@@ -523,16 +548,151 @@ def record(
             err.status("Scoring…", spinner="dots") if interactive else nullcontext()
         )
         with spinner:
-            report = lv.score_take(
+            return lv.score_take(
                 take, live, context=context, rubric=judged_by, stopped_at=stopped_at
             )
     finally:
         live.close()
-    if os.environ.get("COACH_TIMINGS"):
-        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
-        err.print(f"timings: {timings}", soft_wrap=True)
-    _emit([report], as_json=as_json, many=False)
-    raise SystemExit(_exit_code([report], strict=strict))
+
+
+@app.command()
+def rehearse(
+    card_spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="CARD",
+            help="A card id from `coach prompts`, or a .toml path.",
+            show_default=False,
+        ),
+    ],
+    takes: Annotated[
+        list[Path] | None,
+        typer.Option("--take", help="Score this recorded take instead of recording (repeatable)."),
+    ] = None,
+    script: Annotated[
+        bool, typer.Option("--script", help="Show the card's script as a teleprompter.")
+    ] = False,
+    touch: TouchOpt = None,
+    device: DeviceOpt = None,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds", min=1.0, help="Stop each recording by itself after this long."
+        ),
+    ] = 90.0,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
+    ] = "base",
+    beam_size: Annotated[
+        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
+    ] = 5,
+    as_json: JsonOpt = False,
+    rubric: RubricOpt = None,
+) -> None:
+    """Rehearse a scenario: read the brief, record, compare with the script, retake.
+
+    After each take: Enter records a retake, k keeps this take, q quits (the
+    best take so far is the one kept). With --take FILE the same flow runs
+    over recorded takes, without a microphone.
+
+    Example: coach rehearse acme-t1 --script
+    """
+    from coach.pipeline import score_file
+    from coach.rehearse import best_take, compare_script, compare_takes
+    from coach.render import brief_panel, comparison_view, delta_line, report_view
+    from coach.report import to_json
+    from coach.scenario import find_card
+    from coach.transcribe import DecodeOptions, Transcriber
+
+    card = find_card(card_spec)
+    context = _context(touch=touch, scenario=card_spec, callback=None)
+    judged_by = _rubric(rubric)
+    show = not as_json
+    if show:
+        out.print(brief_panel(card, show_script=script))
+
+    reports: list[Report] = []
+    comparisons = []
+    loaded: list[Transcriber] = []
+
+    def transcriber() -> Transcriber:
+        from coach import models
+
+        if not loaded:
+            loaded.append(Transcriber(str(models.resolve(model)), name=model))
+        return loaded[0]
+
+    def judged(report: Report) -> None:
+        reports.append(report)
+        comparison = compare_script(card.brief.script or " ", report.transcript, card)
+        comparisons.append(comparison)
+        if show:
+            out.print(report_view(report))
+            if card.brief.script:
+                out.print(comparison_view(comparison))
+            out.print(delta_line(compare_takes(reports)[-1]))
+
+    kept: int | None = None
+    if takes:
+        for path in takes:
+            judged(
+                score_file(
+                    path,
+                    transcriber=transcriber,
+                    context=context,
+                    rubric=judged_by,
+                    max_minutes=15,
+                    options=DecodeOptions(beam_size=beam_size),
+                )
+            )
+    else:
+        while True:
+            judged(
+                _record_take(
+                    context,
+                    judged_by,
+                    device=device,
+                    max_seconds=max_seconds,
+                    model=model,
+                    beam_size=beam_size,
+                )
+            )
+            choice = _ask("Enter: retake · k: keep this take · q: quit")
+            if choice == "k":
+                kept = len(reports) - 1
+                break
+            if choice != "":
+                break
+    chosen = kept if kept is not None else best_take(reports)
+    if as_json:
+        payload = {
+            "schema": "coach.rehearsal/1",
+            "card": card.id,
+            "takes": [to_json(r) for r in reports],
+            "script_similarity": [round(c.similarity, 1) for c in comparisons],
+            "kept": chosen,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    best = reports[chosen]
+    why = "kept" if kept is not None else "best"
+    out.print(
+        f"[bold]Take {chosen + 1} {why}[/]: {best.score}/100 — {best.source}"
+        + (f" ({len(reports)} takes)" if len(reports) > 1 else "")
+    )
+
+
+def _ask(prompt: str) -> str | None:
+    """Read the rep's choice: "" (Enter), a letter, or None at end of input."""
+    err.print(prompt, end=" ")
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (OSError, ValueError):
+        return None
+    if not line:
+        err.print()
+        return None
+    return line.strip().lower()
 
 
 def _countdown(device: str, seconds: int = 3) -> None:

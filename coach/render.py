@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -11,6 +12,10 @@ from rich.text import Text
 
 from coach.report import Report
 from coach.rubric.core import clock
+
+if TYPE_CHECKING:
+    from coach.rehearse import ScriptComparison, TakeDelta
+    from coach.scenario import Card
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 STATUS_MARK = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–"}
@@ -153,3 +158,63 @@ def summary_table(reports: Sequence[Report], failures: Sequence[tuple[str, str]]
     for source, error in failures:
         table.add_row(source, Text("error", style="red"), "", "", "", error)
     return table
+
+
+ELEMENT_STYLE = {"kept": "green", "dropped": "red", "ad-libbed": "yellow", "absent": "dim"}
+
+
+def brief_panel(card: Card, *, show_script: bool) -> RenderableType:
+    """The card as a rep reads it before recording; the script as a teleprompter."""
+    p = card.prospect
+    body = Text()
+    body.append(f"Voicemail #{card.touch} to {p.name}", style="bold")
+    body.append(f", {p.title}, {p.company}\n" if p.title else f", {p.company}\n")
+    if p.situation:
+        body.append(f"Situation: {p.situation}\n")
+    if card.offer.value:
+        body.append(f"Your offer: {card.offer.value}")
+        body.append(f" — {card.offer.proof}\n" if card.offer.proof else "\n")
+    if card.brief.text:
+        body.append(f"\n{card.brief.text}\n", style="italic")
+    body.rstrip()
+    parts: list[RenderableType] = [Panel(body, title=card.title, title_align="left")]
+    if show_script and card.brief.script:
+        parts.append(
+            Panel(
+                Text(card.brief.script, style="bold"),
+                title="Script",
+                title_align="left",
+                padding=(1, 4),
+            )
+        )
+    return Group(*parts)
+
+
+def comparison_view(comparison: ScriptComparison) -> RenderableType:
+    """Script vs. take: which elements were kept, dropped or ad-libbed."""
+    table = Table(title=f"Script vs. take — {comparison.similarity:.0f} % the same words")
+    table.add_column("Element")
+    table.add_column("")
+    table.add_column("Words")
+    for e in comparison.by_severity:
+        if e.status == "absent":
+            continue
+        table.add_row(e.element, Text(e.status, style=ELEMENT_STYLE[e.status]), e.evidence)
+    parts: list[RenderableType] = [table]
+    if comparison.missing_words:
+        parts.append(Text("Left out: " + ", ".join(comparison.missing_words[:12]), style="red"))
+    if comparison.extra_words:
+        parts.append(Text("Ad-libbed: " + ", ".join(comparison.extra_words[:12]), style="yellow"))
+    return Group(*parts)
+
+
+def delta_line(delta: TakeDelta) -> Text:
+    """One line per take: its score, the best so far, what moved."""
+    line = Text(f"Take {delta.number}: ", style="bold")
+    line.append(f"{delta.score}/100", style=score_style(delta.score))
+    line.append(f"  (best so far {delta.best_so_far})")
+    if delta.improved:
+        line.append("  improved: " + ", ".join(delta.improved), style="green")
+    if delta.slipped:
+        line.append("  slipped: " + ", ".join(delta.slipped), style="red")
+    return line

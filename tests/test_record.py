@@ -616,3 +616,34 @@ def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
     assert proc.stderr.strip() == (
         "Error: no input device found — connect a microphone (or check that the system sees one)"
     )
+
+
+def test_rehearse_records_through_the_microphone_and_keeps_the_take(
+    vmic: VirtualMic, tmp_path: Path, first_sentence: Path
+) -> None:
+    """coach rehearse, non-interactive: one take recorded, scored against the card, kept."""
+    with (tmp_path / "stdout").open("wb") as out, (tmp_path / "stderr").open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coach", "rehearse", "acme-t1", "--max-seconds", "14", "--json"],
+            env=vmic.env(COACH_HOME=str(tmp_path)),
+            stdin=subprocess.DEVNULL,  # end of input after the take: quit, keeping the best
+            stdout=out,
+            stderr=err,
+        )
+    run = Run(proc, tmp_path)
+    run.wait_for_audio()
+    time.sleep(0.5)
+    vmic.play(first_sentence)
+    assert run.finish() == 0, run.stderr()
+    rehearsal = json.loads(run.stdout())
+    assert rehearsal["schema"] == "coach.rehearsal/1"
+    assert rehearsal["card"] == "acme-t1"
+    assert rehearsal["kept"] == 0
+    [report] = rehearsal["takes"]
+    assert report["touch"] == 1
+    assert NUMBER in [n["digits"] for n in report["metrics"]["phone_numbers"]]
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert statuses["identity"] == "pass"  # the card's rep: Chris Walker, Northwind
+    assert statuses["callback_number"] == "pass"  # checked against the card's number
+    assert 0 < rehearsal["script_similarity"][0] < 100
+    assert run.take() is not None
