@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coach.audio import SAMPLE_RATE
+from coach.transcribe import merge, shift
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -201,26 +202,6 @@ def pieces_of(
     last = cutter.finish()
     if last is not None:
         yield last
-
-
-def shift(transcript: Transcript, seconds: float) -> Transcript:
-    """``transcript`` with every word moved ``seconds`` later."""
-    words = tuple(
-        replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3))
-        for w in transcript.words
-    )
-    return replace(transcript, words=words)
-
-
-def merge(parts: Sequence[Transcript]) -> Transcript:
-    """One transcript from consecutive pieces' transcripts (already shifted)."""
-    from coach.transcribe import Transcript
-
-    return Transcript(
-        text=" ".join(p.text for p in parts if p.text).strip(),
-        words=tuple(w for p in parts for w in p.words),
-        language=parts[0].language if parts else "en",
-    )
 
 
 def _warm_acoustics() -> None:

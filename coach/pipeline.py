@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from coach.audio import Audio
 from coach.context import Context
 from coach.report import Report, metrics_of
 from coach.rubric.core import Rubric, Take, feedback, judge, score
-from coach.transcribe import DecodeOptions, Transcriber, Transcript
+from coach.transcribe import DecodeOptions, Transcriber, Transcript, merge, shift
 
 if TYPE_CHECKING:
     from coach.acoustics import Acoustics
@@ -82,6 +83,9 @@ def score_audio(
         with _timed(timings, "acoustics"):
             return measure(audio.samples, sr=16_000)
 
+    options = options or DecodeOptions()
+    if options.hotwords is None:
+        options = replace(options, hotwords=context.hotwords())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics") as pool:
         acoustics_job = pool.submit(measured)
         with _timed(timings, "load"):
@@ -89,6 +93,8 @@ def score_audio(
         with _timed(timings, "transcribe"):
             transcript = model.transcribe(audio.samples, options=options)
         acoustics = acoustics_job.result()
+    with _timed(timings, "transcribe"):
+        transcript = _recover_tail(transcript, audio, acoustics, model=model, options=options)
     return score_transcribed(
         audio,
         transcript,
@@ -98,6 +104,36 @@ def score_audio(
         rubric=rubric,
         timings=timings,
     )
+
+
+#: speech this long after the last transcribed word means Whisper stopped early
+TAIL_GAP_S = 2.0
+
+
+def _recover_tail(
+    transcript: Transcript,
+    audio: Audio,
+    acoustics: Acoustics,
+    *,
+    model: Transcriber,
+    options: DecodeOptions,
+) -> Transcript:
+    """Transcribe again, without hotwords, any speech Whisper left off the end.
+
+    A prompt (the hotwords) occasionally makes Whisper end a take early,
+    dropping its last sentence — often the one with the callback number.
+    Only the uncovered tail is decoded again, so the cost is a second or so,
+    and only when it happens.
+    """
+    speech_end = acoustics.duration_s - acoustics.trailing_silence_s
+    heard_end = transcript.words[-1].end if transcript.words else 0.0
+    if speech_end - heard_end < TAIL_GAP_S:
+        return transcript
+    start = max(0.0, heard_end - 0.1)
+    tail = model.transcribe(
+        audio.samples[int(start * 16_000) :], options=replace(options, hotwords=None)
+    )
+    return merge([transcript, shift(tail, start)])
 
 
 def score_transcribed(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -94,6 +95,24 @@ class DecodeOptions:
             "word_timestamps": True,
             **self.extra,
         }
+
+
+def shift(transcript: Transcript, seconds: float) -> Transcript:
+    """``transcript`` with every word moved ``seconds`` later."""
+    words = tuple(
+        replace(w, start=round(w.start + seconds, 3), end=round(w.end + seconds, 3))
+        for w in transcript.words
+    )
+    return replace(transcript, words=words)
+
+
+def merge(parts: Sequence[Transcript]) -> Transcript:
+    """One transcript from consecutive pieces' transcripts (already shifted)."""
+    return Transcript(
+        text=" ".join(p.text for p in parts if p.text).strip(),
+        words=tuple(w for p in parts for w in p.words),
+        language=parts[0].language if parts else "en",
+    )
 
 
 def _joined(first: Word, rest: Word) -> Word:

@@ -185,3 +185,31 @@ def test_scoring_touches_no_network(
     )
     assert report.transcript.words
     assert to_json(report)["model"] == "tiny.en"
+
+
+def test_hotwords_name_people_and_companies_never_digits() -> None:
+    from coach.scenario import find_card
+
+    context = find_card("acme-t1").context()
+    assert context.hotwords() == "Chris Walker, Northwind Logistics, Dana Reyes, Acme, Globex"
+    assert Context(rep=Rep(name="Agent 007", company="3M")).hotwords() is None
+    assert Context().hotwords() is None
+
+
+@pytest.mark.model
+def test_a_take_whisper_ends_early_with_hotwords_still_keeps_its_number(
+    transcriber: Any, fixtures_dir: Path
+) -> None:
+    """With the card's names as hotwords, base drops this take's last sentence (the
+    number); the tail is transcribed again without them and the number is heard."""
+    from coach.scenario import find_card
+
+    report = score_file(
+        fixtures_dir / "t2_did_you_get_espeak.flac",
+        transcriber=transcriber,
+        context=find_card("acme-t2").context(),
+        rubric=RUBRIC,
+        max_minutes=15,
+    )
+    assert "Dana" in report.transcript.text
+    assert [n.digits for n in report.metrics.phone_numbers] == ["4155550134"]
