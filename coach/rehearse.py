@@ -28,12 +28,13 @@ from coach.rubric.core import (
     Rubric,
     Status,
     Take,
-    _normalise,
+    indexed_text,
     load_rubric,
     name_forms,
+    normalise,
 )
 from coach.scenario import Card
-from coach.transcribe import Transcript, Word
+from coach.transcribe import Transcript
 
 __all__ = [
     "ELEMENTS",
@@ -327,7 +328,7 @@ def _trimmed(match: Match, forms: list[str]) -> Match:
     from rapidfuzz import fuzz
 
     def fit(m: Match) -> float:
-        joined = "".join(_normalise(w.text).replace(" ", "") for w in m.words)
+        joined = "".join(normalise(w.text).replace(" ", "") for w in m.words)
         return max(fuzz.ratio(joined, form) for form in forms)
 
     best = fit(match)
@@ -386,14 +387,14 @@ def _closing(script: str, spoken: Take) -> ElementResult:
     """The script's last sentence, looked for among the take's last words."""
     from rapidfuzz import fuzz
 
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", script.strip()) if _normalise(s)]
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", script.strip()) if normalise(s)]
     if not sentences:
         return _element("closing line", None, None)
     closing = sentences[-1].strip()
-    wanted = _normalise(closing)
+    wanted = normalise(closing)
     words = spoken.transcript.words
     tail = words[-max(CLOSING_TAIL_WORDS, len(wanted.split())) :] if words else ()
-    text, owner = _joined(tail)
+    text, owner = indexed_text(tail)
     said: str | None = None
     if text:
         found = fuzz.partial_ratio_alignment(wanted, text, score_cutoff=CLOSING_MIN_RATIO)
@@ -401,22 +402,6 @@ def _closing(script: str, spoken: Take) -> ElementResult:
             first, last = owner[found.dest_start], owner[found.dest_end - 1]
             said = " ".join(w.text for w in tail[first : last + 1])
     return _element("closing line", closing, said)
-
-
-def _joined(words: Sequence[Word]) -> tuple[str, list[int]]:
-    """Normalised text of ``words`` and, per character, the index of its word."""
-    parts: list[str] = []
-    owner: list[int] = []
-    for i, word in enumerate(words):
-        norm = _normalise(word.text)
-        if not norm:
-            continue
-        if parts:
-            parts.append(" ")
-            owner.append(i)
-        parts.append(norm)
-        owner.extend([i] * len(norm))
-    return "".join(parts), owner
 
 
 def _tokens(take: Take) -> list[tuple[str, int]]:
@@ -427,7 +412,7 @@ def _tokens(take: Take) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i, word in enumerate(take.transcript.words):
         text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", word.text)
-        out.extend((token, i) for token in _normalise(text).split())
+        out.extend((token, i) for token in normalise(text).split())
     return out
 
 

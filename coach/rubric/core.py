@@ -112,7 +112,7 @@ def name_forms(name: str, *, first_word_min: int = 2) -> list[str]:
     letters: a person's first name always, a company's only when distinctive
     ("Northwind" for "Northwind Logistics", not "Blue" for "Blue Harbor").
     """
-    tokens = [t for t in _normalise(name).split() if t not in _GENERIC]
+    tokens = [t for t in normalise(name).split() if t not in _GENERIC]
     if not tokens:
         return []
     forms = ["".join(tokens)]
@@ -123,7 +123,28 @@ def name_forms(name: str, *, first_word_min: int = 2) -> list[str]:
     return forms
 
 
-def _normalise(text: str) -> str:
+def indexed_text(words: Sequence[Word]) -> tuple[str, list[int]]:
+    """One normalised string of ``words`` and, per character, the index of its word.
+
+    Patterns then match across Whisper's word boundaries and even across
+    run-together sentences, and every match maps back to the words (and
+    times) it came from.
+    """
+    parts: list[str] = []
+    owner: list[int] = []
+    for i, word in enumerate(words):
+        norm = normalise(word.text)
+        if not norm:
+            continue
+        if parts:
+            parts.append(" ")
+            owner.append(i)
+        parts.append(norm)
+        owner.extend([i] * len(norm))
+    return "".join(parts), owner
+
+
+def normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return re.sub(r"[^\w']+", " ", text).strip()
 
@@ -162,21 +183,7 @@ class Take:
 
     @cached_property
     def _index(self) -> tuple[str, list[int]]:
-        # One normalised string of the whole take with, for each character,
-        # the index of the word it came from: patterns match across Whisper's
-        # word boundaries and even across run-together sentences.
-        parts: list[str] = []
-        owner: list[int] = []
-        for i, word in enumerate(self.transcript.words):
-            norm = _normalise(word.text)
-            if not norm:
-                continue
-            if parts:
-                parts.append(" ")
-                owner.append(i)
-            parts.append(norm)
-            owner.extend([i] * len(norm))
-        return "".join(parts), owner
+        return indexed_text(self.transcript.words)
 
     @property
     def normalised_text(self) -> str:
@@ -209,7 +216,7 @@ class Take:
         if not forms:
             return []
         words = self.transcript.words
-        tokens = [_normalise(w.text).replace(" ", "") for w in words]
+        tokens = [normalise(w.text).replace(" ", "") for w in words]
         found: dict[int, Match] = {}
         for i in range(len(tokens)):
             if not tokens[i]:

@@ -11,8 +11,8 @@ from coach.rubric.core import (
     Match,
     Status,
     Take,
-    _normalise,
     clock,
+    normalise,
     rule,
 )
 
@@ -186,7 +186,7 @@ def _situation_words(take: Take, situation: str, cfg: CheckConfig) -> list[str]:
     ignore = set(cfg.strings("situation_ignore"))
     stem = int(cfg.num("stem_letters"))
     keywords = {
-        w for w in _normalise(situation).split() if len(w) >= 4 and w not in ignore and w.isalpha()
+        w for w in normalise(situation).split() if len(w) >= 4 and w not in ignore and w.isalpha()
     }
     heard = {t for t in take.normalised_text.split() if len(t) >= 4}
 
