@@ -221,3 +221,25 @@ class Resampler:
         if not out:
             return np.zeros(0, dtype=np.float32)
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+
+def write_flac(samples: np.ndarray, path: str | Path) -> None:
+    """Write 16 kHz mono float samples to ``path`` as 16-bit FLAC (lossless for the analysis).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+    """
+    import av
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16).reshape(1, -1)
+    with av.open(str(path), mode="w", format="flac") as container:
+        stream = container.add_stream("flac", rate=SAMPLE_RATE, layout="mono")
+        stream.format = "s16"
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = SAMPLE_RATE
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,12 +19,15 @@ from rich.markup import escape
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from coach.context import Context
     from coach.profile import Profile
     from coach.record import Recorder
     from coach.report import Report
     from coach.rubric.core import Rubric
     from coach.scenario import Card
+    from coach.store import Store
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -75,6 +79,18 @@ CallbackOpt = Annotated[
 ]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Exit 1 when any check fails (for scripts and CI).")
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="The practice store, a SQLite file [default: COACH_HOME/coach.db, else the user "
+        "data folder's].",
+        show_default=False,
+    ),
+]
+NoSaveOpt = Annotated[
+    bool, typer.Option("--no-save", help="Do not save the take to the practice store.")
 ]
 
 
@@ -165,6 +181,51 @@ def _context(
     return replace(context, rep=rep, prospect=who).with_touch(touch)
 
 
+def _card_id(scenario: str | None) -> str:
+    """The id of the card ``--scenario`` names, or "" without one (for the saved session)."""
+    if not scenario:
+        return ""
+    from coach.scenario import find_card
+
+    return find_card(scenario).id
+
+
+@contextmanager
+def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
+    """The store takes are saved to, opened before scoring so a bad one is reported first."""
+    if not save:
+        yield None
+        return
+    from coach.store import Store
+
+    with Store(path) as store:
+        yield store
+
+
+def _save(
+    store: Store | None, report: Report, context: Context, *, card_id: str, max_minutes: float
+) -> None:
+    """Save a scored take with a 16 kHz FLAC copy of its audio (decoded again: ~20 ms)."""
+    if store is None:
+        return
+    from coach.audio import load
+    from coach.errors import AudioError
+
+    try:
+        samples = load(report.source, max_minutes=max_minutes).samples
+    except AudioError as exc:  # gone or changed since it was scored: keep the report anyway
+        err.print(f"Warning: no audio kept — {escape(str(exc))}", soft_wrap=True)
+        samples = None
+    session = store.save(
+        report,
+        rep=context.rep.name,
+        card_id=card_id,
+        prospect=context.prospect.name,
+        audio=samples,
+    )
+    err.print(f"Saved session {session.id} (coach sessions show {session.id})", markup=False)
+
+
 def _rubric(path: Path | None) -> Rubric:
     from coach.rubric.core import load_rubric
 
@@ -216,15 +277,16 @@ def score(
     ] = 15.0,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
+    store: StoreOpt = None,
+    no_save: NoSaveOpt = False,
 ) -> None:
     """Transcribe, measure and judge recorded voicemail takes.
 
+    Each scored take is saved to the practice store (see coach sessions)
+    unless --no-save.
+
     Example: coach score take.m4a --touch 1 --callback 415-555-0134
     """
-    from coach import models
-    from coach.pipeline import score_file
-    from coach.transcribe import DecodeOptions, Transcriber
-
     context = _context(
         touch=touch,
         scenario=scenario,
@@ -236,6 +298,40 @@ def score(
         prospect_company=prospect_company,
         situation=situation,
     )
+    card_id = _card_id(scenario)
+    with _opened_store(store, save=not no_save) as saving:
+        _score(
+            files,
+            context=context,
+            card_id=card_id,
+            as_json=as_json,
+            model=model,
+            beam_size=beam_size,
+            max_minutes=max_minutes,
+            rubric=rubric,
+            strict=strict,
+            store=saving,
+        )
+
+
+def _score(
+    files: list[Path],
+    *,
+    context: Context,
+    card_id: str,
+    as_json: bool,
+    model: str,
+    beam_size: int,
+    max_minutes: float,
+    rubric: Path | None,
+    strict: bool,
+    store: Store | None,
+) -> None:
+    """The body of coach score, once the store is open."""
+    from coach import models
+    from coach.pipeline import score_file
+    from coach.transcribe import DecodeOptions, Transcriber
+
     judged_by = _rubric(rubric)
     options = DecodeOptions(beam_size=beam_size)
     loaded: list[Transcriber] = []
@@ -291,6 +387,9 @@ def score(
         from coach.render import summary_table
 
         out.print(summary_table(reports, failures))
+    # Saved after showing: a store problem must not cost the rep the feedback.
+    for report in reports:
+        _save(store, report, context, card_id=card_id, max_minutes=max_minutes)
     if failures:
         raise SystemExit(2)
     raise SystemExit(_exit_code(reports, strict=strict))
@@ -449,6 +548,8 @@ def record(
     ] = 5,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
+    store: StoreOpt = None,
+    no_save: NoSaveOpt = False,
 ) -> None:
     """Record a take from the microphone, then score it like coach score.
 
@@ -457,7 +558,8 @@ def record(
     skips the scoring); so does --max-seconds. With stdin not a terminal
     there is no countdown and the take runs to --max-seconds. The take is
     written to COACH_HOME/takes/ (or the user data folder) as it is
-    recorded, so nothing is lost.
+    recorded, so nothing is lost; once scored it is saved to the practice
+    store (see coach sessions) unless --no-save.
 
     Example: coach record --touch 1 --callback 415-555-0134
     """
@@ -474,18 +576,22 @@ def record(
         prospect_company=prospect_company,
         situation=situation,
     )
-    report = _record_take(
-        context,
-        _rubric(rubric),
-        device=device,
-        max_seconds=max_seconds,
-        model=model,
-        beam_size=beam_size,
-    )
-    if os.environ.get("COACH_TIMINGS"):
-        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
-        err.print(f"timings: {timings}", soft_wrap=True)
-    _emit([report], as_json=as_json, many=False)
+    card_id = _card_id(scenario)
+    with _opened_store(store, save=not no_save) as saving:
+        report = _record_take(
+            context,
+            _rubric(rubric),
+            device=device,
+            max_seconds=max_seconds,
+            model=model,
+            beam_size=beam_size,
+        )
+        if os.environ.get("COACH_TIMINGS"):
+            timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+            err.print(f"timings: {timings}", soft_wrap=True)
+        _emit([report], as_json=as_json, many=False)
+        # Saved after showing: a store problem must not cost the rep the feedback.
+        _save(saving, report, context, card_id=card_id, max_minutes=15.0)
     raise SystemExit(_exit_code([report], strict=strict))
 
 
@@ -588,25 +694,60 @@ def rehearse(
     ] = 5,
     as_json: JsonOpt = False,
     rubric: RubricOpt = None,
+    store: StoreOpt = None,
+    no_save: NoSaveOpt = False,
 ) -> None:
     """Rehearse a scenario: read the brief, record, compare with the script, retake.
 
     After each take: Enter records a retake, k keeps this take, q quits (the
     best take so far is the one kept). With --take FILE the same flow runs
-    over recorded takes, without a microphone.
+    over recorded takes, without a microphone. Every take is saved to the
+    practice store (see coach sessions) unless --no-save.
 
     Example: coach rehearse acme-t1 --script
     """
-    from coach.pipeline import score_file
-    from coach.rehearse import best_take, compare_script, compare_takes
-    from coach.render import brief_panel, comparison_view, delta_line, report_view
-    from coach.report import to_json
     from coach.scenario import find_card
-    from coach.transcribe import DecodeOptions, Transcriber
 
     card = find_card(card_spec)
     context = _context(touch=touch, scenario=card_spec, callback=None)
     judged_by = _rubric(rubric)
+    with _opened_store(store, save=not no_save) as saving:
+        _rehearse(
+            card,
+            context=context,
+            judged_by=judged_by,
+            takes=takes,
+            script=script,
+            device=device,
+            max_seconds=max_seconds,
+            model=model,
+            beam_size=beam_size,
+            as_json=as_json,
+            store=saving,
+        )
+
+
+def _rehearse(
+    card: Card,
+    *,
+    context: Context,
+    judged_by: Rubric,
+    takes: list[Path] | None,
+    script: bool,
+    device: str | None,
+    max_seconds: float,
+    model: str,
+    beam_size: int,
+    as_json: bool,
+    store: Store | None,
+) -> None:
+    """The body of coach rehearse, once the store is open."""
+    from coach.pipeline import score_file
+    from coach.rehearse import best_take, compare_script, compare_takes
+    from coach.render import brief_panel, comparison_view, delta_line, report_view
+    from coach.report import to_json
+    from coach.transcribe import DecodeOptions, Transcriber
+
     show = not as_json
     if show:
         out.print(brief_panel(card, show_script=script))
@@ -631,6 +772,7 @@ def rehearse(
             if card.brief.script:
                 out.print(comparison_view(comparison))
             out.print(delta_line(compare_takes(reports)[-1]))
+        _save(store, report, context, card_id=card.id, max_minutes=15.0)
 
     kept: int | None = None
     if takes:
@@ -921,6 +1063,169 @@ def prompts_show(
 def _prospect_line(card: Card) -> str:
     p = card.prospect
     return ", ".join(v for v in (p.name, p.title, p.company) if v)
+
+
+sessions_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(sessions_app, name="sessions")
+
+SessionIdArg = Annotated[
+    int, typer.Argument(metavar="ID", help="A session id from coach sessions.", show_default=False)
+]
+
+
+@sessions_app.callback()
+def sessions_cmd(
+    ctx: typer.Context,
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="Only this rep's takes (any case).")
+    ] = None,
+    touch: Annotated[
+        int | None, typer.Option("--touch", "-t", min=1, help="Only takes for this touch.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="YYYY-MM-DD", help="Only takes from this day on (UTC)."),
+    ] = None,
+    min_score: Annotated[
+        int | None,
+        typer.Option("--min-score", min=0, max=100, help="Only takes scoring at least this."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print coach.sessions/1 JSON instead.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """List your saved practice takes, newest first: when, rep, card, touch, score, top fix.
+
+    Every take coach score, record and rehearse score is saved (unless
+    --no-save) in COACH_HOME/coach.db, with a FLAC copy of its audio beside
+    it. Without a subcommand, lists them.
+
+    Example: coach sessions --touch 1 --since 2025-03-01 --min-score 70
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = store
+        return
+    from datetime import date
+
+    from rich.table import Table
+
+    from coach.render import score_style
+    from coach.store import Store
+
+    day: date | None = None
+    if since is not None:
+        try:
+            day = date.fromisoformat(since)
+        except ValueError:
+            raise CoachError(
+                f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
+            ) from None
+    with Store(store) as opened:
+        found = opened.sessions(rep=rep, touch=touch, since=day, min_score=min_score)
+        path = opened.path
+    if as_json:
+        payload = {
+            "schema": "coach.sessions/1",
+            "store": str(path),
+            "sessions": [s.summary() for s in found],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not found:
+        filtered = any(v is not None for v in (rep, touch, since, min_score))
+        out.print(
+            f"No sessions match in {path}."
+            if filtered
+            else f"No saved sessions yet in {path}. Score a take: coach score take.m4a",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    table = Table(title=f"Practice sessions ({len(found)})")
+    table.add_column("Id", justify="right")
+    table.add_column("When", no_wrap=True)
+    table.add_column("Rep")
+    table.add_column("Card")
+    table.add_column("Touch", justify="right")
+    table.add_column("Score", justify="right")
+    table.add_column("Top fix")
+    for s in found:
+        table.add_row(
+            str(s.id),
+            _local_time(s.created_at),
+            escape(s.rep) or "—",
+            escape(s.card_id) or "—",
+            str(s.touch) if s.touch is not None else "—",
+            f"[{score_style(s.score)}]{s.score}[/]",
+            escape(s.top_fix) or "—",
+        )
+    out.print(table)
+    out.print("Show one: coach sessions show ID; remove one: coach sessions delete ID")
+
+
+def _local_time(created_at: str) -> str:
+    """A stored UTC time (``2025-03-01T09:30:00Z``) as local ``2025-03-01 10:30``."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(created_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return created_at
+
+
+@sessions_app.command("show")
+def sessions_show(
+    ctx: typer.Context,
+    session_id: SessionIdArg,
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+) -> None:
+    """Show a saved take's report, as coach score printed it.
+
+    Example: coach sessions show 12
+    """
+    from coach.store import Store
+
+    with Store(store or ctx.obj) as opened:
+        session = opened.get(session_id)
+    if as_json:
+        sys.stdout.write(json.dumps(json.loads(session.report_json), indent=2) + "\n")
+        return
+    who = ", ".join(
+        v
+        for v in (
+            session.rep,
+            f"card {session.card_id}" if session.card_id else "",
+            f"for {session.prospect}" if session.prospect else "",
+        )
+        if v
+    )
+    out.print(
+        f"Session {session.id} — {_local_time(session.created_at)}" + (f" — {who}" if who else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    if session.audio is not None:
+        out.print(f"Audio: {session.audio}", markup=False, soft_wrap=True)
+    _emit([session.report], as_json=False, many=False)
+
+
+@sessions_app.command("delete")
+def sessions_delete(
+    ctx: typer.Context,
+    session_id: SessionIdArg,
+    store: StoreOpt = None,
+) -> None:
+    """Remove a saved take and its audio copy (the original file is left alone).
+
+    Example: coach sessions delete 12
+    """
+    from coach.store import Store
+
+    with Store(store or ctx.obj) as opened:
+        session = opened.delete(session_id)
+    out.print(f"Deleted session {session.id} ({session.source})", markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -154,3 +154,69 @@ def to_json(report: Report) -> dict[str, Any]:
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
     }
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """Rebuild a :class:`Report` from its ``coach.report/1`` object (undoes :func:`to_json`).
+
+    Timings are not part of the object, so they come back empty.
+
+    Raises
+    ------
+    ValueError
+        ``data`` is not a ``coach.report/1`` object.
+    """
+    from coach.rubric.core import Evidence
+    from coach.transcribe import Word
+
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"not a {SCHEMA} object")
+    t = data["transcript"]
+    m = data["metrics"]
+    return Report(
+        source=data["source"],
+        touch=data["touch"],
+        model=data["model"],
+        transcript=Transcript(
+            text=t["text"],
+            words=tuple(
+                Word(w["word"], w["start"], w["end"], w["probability"]) for w in t["words"]
+            ),
+        ),
+        metrics=Metrics(
+            duration_s=m["duration_s"],
+            speech_s=m["speech_s"],
+            words=m["words"],
+            wpm=m["wpm"],
+            leading_silence_s=m["leading_silence_s"],
+            longest_pause_s=m["longest_pause_s"],
+            filler_count=m["filler_count"],
+            pitch_variation_st=m["pitch_variation_st"],
+            loudness_dbfs=m["loudness_dbfs"],
+            phone_numbers=tuple(
+                NumberMetric(n["digits"], n["start"], n["end"], n["digits_per_s"])
+                for n in m["phone_numbers"]
+            ),
+        ),
+        checks=tuple(
+            Check(
+                id=c["id"],
+                status=c["status"],
+                message=c["message"],
+                advice=c["advice"],
+                evidence=tuple(
+                    Evidence(
+                        e["text"],
+                        e["start"],
+                        e["end"],
+                        tuple(e["chars"]) if e.get("chars") is not None else None,
+                    )
+                    for e in c["evidence"]
+                ),
+            )
+            for c in data["checks"]
+        ),
+        score=data["score"],
+        fixes=tuple(data["fixes"]),
+        strengths=tuple(data["strengths"]),
+    )
