@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,9 +39,13 @@ print(sum(len(s.words or ()) for s in segments))
 """
 
 
+# Sessions the timed runs save go to a throwaway store, not the user's.
+ENV = {**os.environ, "COACH_HOME": tempfile.mkdtemp(prefix="coach-bench-")}
+
+
 def timed(cmd: list[str]) -> float:
     began = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=ENV)
     return time.perf_counter() - began
 
 
