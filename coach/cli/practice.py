@@ -1,0 +1,457 @@
+"""Commands that use the microphone: devices, record, rehearse."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from coach.cli import (
+    CallbackOpt,
+    JsonOpt,
+    NoSaveOpt,
+    ProspectCompanyOpt,
+    ProspectOpt,
+    RepCompanyOpt,
+    RepEmailOpt,
+    RepNameOpt,
+    RubricOpt,
+    ScenarioOpt,
+    SituationOpt,
+    StoreOpt,
+    StrictOpt,
+    TouchOpt,
+    _card_id,
+    _context,
+    _emit,
+    _exit_code,
+    _opened_store,
+    _rubric,
+    _save,
+    app,
+    err,
+    out,
+)
+
+if TYPE_CHECKING:
+    from coach.context import Context
+    from coach.record import Recorder
+    from coach.report import Report
+    from coach.rubric.core import Rubric
+    from coach.scenario import Card
+    from coach.store import Store
+
+
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--device", "-d", help="Microphone: an index or part of a name from `coach devices`."
+    ),
+]
+
+
+@app.command()
+def devices() -> None:
+    """List the microphones coach record can use; * marks the default.
+
+    Pick one with --device INDEX or a part of its name.
+
+    Example: coach devices
+    """
+    from rich.table import Table
+
+    from coach.record import choose_device, input_devices
+
+    found = input_devices()
+    choose_device(None, found)  # none at all: one clear error line
+    table = Table(title="Input devices")
+    table.add_column("", width=1)
+    table.add_column("#", justify="right")
+    table.add_column("Name")
+    table.add_column("Host API")
+    table.add_column("Channels", justify="right")
+    table.add_column("Default rate", justify="right")
+    for d in found:
+        table.add_row(
+            "*" if d.is_default else "",
+            str(d.index),
+            d.name + (" (default)" if d.is_default else ""),
+            d.hostapi,
+            str(d.channels),
+            f"{d.default_rate} Hz",
+        )
+    out.print(table)
+
+
+@app.command()
+def record(
+    touch: TouchOpt = None,
+    scenario: ScenarioOpt = None,
+    callback: CallbackOpt = None,
+    rep_name: RepNameOpt = None,
+    rep_company: RepCompanyOpt = None,
+    rep_email: RepEmailOpt = None,
+    prospect: ProspectOpt = None,
+    prospect_company: ProspectCompanyOpt = None,
+    situation: SituationOpt = None,
+    device: DeviceOpt = None,
+    max_seconds: Annotated[
+        float,
+        typer.Option("--max-seconds", min=1.0, help="Stop recording by itself after this long."),
+    ] = 90.0,
+    as_json: JsonOpt = False,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
+    ] = "base",
+    beam_size: Annotated[
+        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
+    ] = 5,
+    rubric: RubricOpt = None,
+    strict: StrictOpt = False,
+    store: StoreOpt = None,
+    no_save: NoSaveOpt = False,
+) -> None:
+    """Record a take from the microphone, then score it like coach score.
+
+    A short countdown, then a level meter and a clock against the 30 s
+    target. Enter or Ctrl-C stops and scores the take (a second Ctrl-C
+    skips the scoring); so does --max-seconds. With stdin not a terminal
+    there is no countdown and the take runs to --max-seconds. The take is
+    written to COACH_HOME/takes/ (or the user data folder) as it is
+    recorded, so nothing is lost; once scored it is saved to the practice
+    store (see coach sessions) unless --no-save.
+
+    Example: coach record --touch 1 --callback 415-555-0134
+    """
+    import os
+
+    context = _context(
+        touch=touch,
+        scenario=scenario,
+        callback=callback,
+        rep_name=rep_name,
+        rep_company=rep_company,
+        rep_email=rep_email,
+        prospect=prospect,
+        prospect_company=prospect_company,
+        situation=situation,
+    )
+    card_id = _card_id(scenario)
+    with _opened_store(store, save=not no_save) as saving:
+        report = _record_take(
+            context,
+            _rubric(rubric),
+            device=device,
+            max_seconds=max_seconds,
+            model=model,
+            beam_size=beam_size,
+        )
+        if os.environ.get("COACH_TIMINGS"):
+            timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+            err.print(f"timings: {timings}", soft_wrap=True)
+        _emit([report], as_json=as_json, many=False)
+        # Saved after showing: a store problem must not cost the rep the feedback.
+        _save(saving, report, context, card_id=card_id, max_minutes=15.0)
+    raise SystemExit(_exit_code([report], strict=strict))
+
+
+def _record_take(
+    context: Context,
+    judged_by: Rubric,
+    *,
+    device: str | None,
+    max_seconds: float,
+    model: str,
+    beam_size: int,
+) -> Report:
+    """Record one take from the microphone and score it (shared by record and rehearse)."""
+    import time
+    from contextlib import AbstractContextManager, nullcontext
+
+    from coach import live as lv
+    from coach import models
+    from coach.paths import data_dir
+    from coach.record import Recorder, RecordError, find_device
+    from coach.transcribe import DecodeOptions, Transcriber
+
+    mic = find_device(device)
+    folder = models.resolve(model)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    # The model loads and warms while the rep gets ready and speaks.
+    live = lv.LiveTranscriber(
+        lambda: Transcriber(str(folder), name=model), options=DecodeOptions(beam_size=beam_size)
+    )
+    try:
+        if interactive:
+            _countdown(mic.name)
+        recorder = Recorder(
+            mic,
+            data_dir() / "takes",
+            on_audio=live.feed,
+            quiet_dbfs=judged_by.config("delivery").num("quiet_dbfs"),
+        )
+        with recorder:
+            err.print(
+                f"Recording from {mic.name!r} at {recorder.rate} Hz to {recorder.path}",
+                soft_wrap=True,
+            )
+            _record_until_stopped(
+                recorder,
+                max_seconds=max_seconds,
+                target_s=judged_by.config("length").num("max_s"),
+                interactive=interactive,
+            )
+            stopped_at = time.perf_counter()
+            problem = recorder.problem
+        take = recorder.stop()
+        problem = problem or recorder.problem  # a write failing while the queue drained
+        if problem is not None:
+            kept = f"the {take.seconds:.1f} s recorded are kept in {take.path}"
+            raise RecordError(f"{problem} — {kept}" if take.seconds else problem)
+        dropped = f" ({take.overflows} blocks dropped by an overloaded machine)"
+        err.print(f"Saved take: {take.path}" + (dropped if take.overflows else ""), soft_wrap=True)
+        spinner: AbstractContextManager[Any] = (
+            err.status("Scoring…", spinner="dots") if interactive else nullcontext()
+        )
+        with spinner:
+            return lv.score_take(
+                take, live, context=context, rubric=judged_by, stopped_at=stopped_at
+            )
+    finally:
+        live.close()
+
+
+@app.command()
+def rehearse(
+    card_spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="CARD",
+            help="A card id from `coach prompts`, or a .toml path.",
+            show_default=False,
+        ),
+    ],
+    takes: Annotated[
+        list[Path] | None,
+        typer.Option("--take", help="Score this recorded take instead of recording (repeatable)."),
+    ] = None,
+    script: Annotated[
+        bool, typer.Option("--script", help="Show the card's script as a teleprompter.")
+    ] = False,
+    touch: TouchOpt = None,
+    device: DeviceOpt = None,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds", min=1.0, help="Stop each recording by itself after this long."
+        ),
+    ] = 90.0,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
+    ] = "base",
+    beam_size: Annotated[
+        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
+    ] = 5,
+    as_json: JsonOpt = False,
+    rubric: RubricOpt = None,
+    store: StoreOpt = None,
+    no_save: NoSaveOpt = False,
+) -> None:
+    """Rehearse a scenario: read the brief, record, compare with the script, retake.
+
+    After each take: Enter records a retake, k keeps this take, q quits (the
+    best take so far is the one kept). With --take FILE the same flow runs
+    over recorded takes, without a microphone. Every take is saved to the
+    practice store (see coach sessions) unless --no-save.
+
+    Example: coach rehearse acme-t1 --script
+    """
+    from coach.scenario import find_card
+
+    card = find_card(card_spec)
+    context = _context(touch=touch, scenario=card_spec, callback=None)
+    judged_by = _rubric(rubric)
+    with _opened_store(store, save=not no_save) as saving:
+        _rehearse(
+            card,
+            context=context,
+            judged_by=judged_by,
+            takes=takes,
+            script=script,
+            device=device,
+            max_seconds=max_seconds,
+            model=model,
+            beam_size=beam_size,
+            as_json=as_json,
+            store=saving,
+        )
+
+
+def _rehearse(
+    card: Card,
+    *,
+    context: Context,
+    judged_by: Rubric,
+    takes: list[Path] | None,
+    script: bool,
+    device: str | None,
+    max_seconds: float,
+    model: str,
+    beam_size: int,
+    as_json: bool,
+    store: Store | None,
+) -> None:
+    """The body of coach rehearse, once the store is open."""
+    from coach.pipeline import score_file
+    from coach.rehearse import best_take, compare_script, compare_takes
+    from coach.render import brief_panel, comparison_view, delta_line, report_view
+    from coach.report import to_json
+    from coach.transcribe import DecodeOptions, Transcriber
+
+    show = not as_json
+    if show:
+        out.print(brief_panel(card, show_script=script))
+
+    reports: list[Report] = []
+    comparisons = []
+    loaded: list[Transcriber] = []
+
+    def transcriber() -> Transcriber:
+        from coach import models
+
+        if not loaded:
+            loaded.append(Transcriber(str(models.resolve(model)), name=model))
+        return loaded[0]
+
+    def judged(report: Report) -> None:
+        reports.append(report)
+        comparison = compare_script(card.brief.script or " ", report.transcript, card)
+        comparisons.append(comparison)
+        if show:
+            out.print(report_view(report))
+            if card.brief.script:
+                out.print(comparison_view(comparison))
+            out.print(delta_line(compare_takes(reports)[-1]))
+        _save(store, report, context, card_id=card.id, max_minutes=15.0)
+
+    kept: int | None = None
+    if takes:
+        for path in takes:
+            judged(
+                score_file(
+                    path,
+                    transcriber=transcriber,
+                    context=context,
+                    rubric=judged_by,
+                    max_minutes=15,
+                    options=DecodeOptions(beam_size=beam_size),
+                )
+            )
+    else:
+        while True:
+            judged(
+                _record_take(
+                    context,
+                    judged_by,
+                    device=device,
+                    max_seconds=max_seconds,
+                    model=model,
+                    beam_size=beam_size,
+                )
+            )
+            choice = _ask("Enter: retake · k: keep this take · q: quit")
+            if choice == "k":
+                kept = len(reports) - 1
+                break
+            if choice != "":
+                break
+    chosen = kept if kept is not None else best_take(reports)
+    if as_json:
+        payload = {
+            "schema": "coach.rehearsal/1",
+            "card": card.id,
+            "takes": [to_json(r) for r in reports],
+            "script_similarity": [round(c.similarity, 1) for c in comparisons],
+            "kept": chosen,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    best = reports[chosen]
+    why = "kept" if kept is not None else "best"
+    out.print(
+        f"[bold]Take {chosen + 1} {why}[/]: {best.score}/100 — {best.source}"
+        + (f" ({len(reports)} takes)" if len(reports) > 1 else "")
+    )
+
+
+def _ask(prompt: str) -> str | None:
+    """Read the rep's choice: "" (Enter), a letter, or None at end of input."""
+    err.print(prompt, end=" ")
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (OSError, ValueError):
+        return None
+    if not line:
+        err.print()
+        return None
+    return line.strip().lower()
+
+
+def _countdown(device: str, seconds: int = 3) -> None:
+    import time
+
+    from rich.live import Live
+
+    from coach.live import countdown_view
+
+    with Live(countdown_view(seconds, device=device), console=err, transient=True) as view:
+        for n in range(seconds, 0, -1):
+            view.update(countdown_view(n, device=device))
+            time.sleep(0.6)
+
+
+def _record_until_stopped(
+    recorder: Recorder, *, max_seconds: float, target_s: float, interactive: bool
+) -> None:
+    """Wait for Enter, Ctrl-C, --max-seconds or a failing microphone; show the live view."""
+    import threading
+    import time
+
+    def done() -> bool:
+        return recorder.elapsed_s >= max_seconds or recorder.problem is not None
+
+    try:
+        if not interactive:
+            while not done():
+                time.sleep(0.05)
+            return
+        from rich.live import Live
+
+        from coach.live import live_view
+
+        enter = threading.Event()
+
+        def wait_for_enter() -> None:
+            sys.stdin.readline()
+            enter.set()
+
+        threading.Thread(target=wait_for_enter, name="coach-enter", daemon=True).start()
+
+        def view() -> Any:
+            return live_view(
+                recorder.status(),
+                device=recorder.device.name,
+                target_s=target_s,
+                max_s=max_seconds,
+                interactive=True,
+            )
+
+        with Live(view(), console=err, refresh_per_second=12, transient=True) as shown:
+            while not enter.is_set() and not done():
+                shown.update(view())
+                time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C stops the take like Enter; the caller scores it
