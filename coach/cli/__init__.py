@@ -77,6 +77,12 @@ CallbackOpt = Annotated[
         "--callback", help="Your callback number, checked digit by digit (e.g. 415-555-0134)."
     ),
 ]
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
+]
+BeamSizeOpt = Annotated[
+    int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Exit 1 when any check fails (for scripts and CI).")
 ]
@@ -266,12 +272,8 @@ def score(
     prospect_company: ProspectCompanyOpt = None,
     situation: SituationOpt = None,
     as_json: JsonOpt = False,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
-    ] = "base",
-    beam_size: Annotated[
-        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
-    ] = 5,
+    model: ModelOpt = "base",
+    beam_size: BeamSizeOpt = 5,
     max_minutes: Annotated[
         float, typer.Option("--max-minutes", help="Refuse takes longer than this.")
     ] = 15.0,

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from coach.cli import (
+    BeamSizeOpt,
     CallbackOpt,
     JsonOpt,
+    ModelOpt,
     NoSaveOpt,
     ProspectCompanyOpt,
     ProspectOpt,
@@ -103,12 +105,8 @@ def record(
         typer.Option("--max-seconds", min=1.0, help="Stop recording by itself after this long."),
     ] = 90.0,
     as_json: JsonOpt = False,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
-    ] = "base",
-    beam_size: Annotated[
-        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
-    ] = 5,
+    model: ModelOpt = "base",
+    beam_size: BeamSizeOpt = 5,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
     store: StoreOpt = None,
@@ -249,12 +247,8 @@ def rehearse(
             "--max-seconds", min=1.0, help="Stop each recording by itself after this long."
         ),
     ] = 90.0,
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="base, tiny.en, or a CTranslate2 model folder.")
-    ] = "base",
-    beam_size: Annotated[
-        int, typer.Option("--beam-size", min=1, help="Whisper beam width (1 is fastest).")
-    ] = 5,
+    model: ModelOpt = "base",
+    beam_size: BeamSizeOpt = 5,
     as_json: JsonOpt = False,
     rubric: RubricOpt = None,
     store: StoreOpt = None,
