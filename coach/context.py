@@ -45,6 +45,9 @@ class Context:
         ``None`` when unknown.
     target_wpm : float
         The rep's speaking pace, words per minute, used to time a written script.
+    days_since_previous : float or None
+        Days between the previous voicemail actually left for this prospect
+        and this one; ``None`` when there is none on record.
     """
 
     touch: int | None = None
@@ -52,6 +55,7 @@ class Context:
     prospect: Prospect = field(default_factory=Prospect)
     offer: Offer = field(default_factory=Offer)
     target_wpm: float = 150.0
+    days_since_previous: float | None = None
 
     def hotwords(self) -> str | None:
         """Names and companies to prime Whisper with — never digits.

@@ -45,6 +45,17 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class OverrideNote:
+    """A check whose status a team lead overrode in review (see :mod:`coach.review`)."""
+
+    check_id: str
+    original: str
+    status: str
+    reason: str
+    author: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything ``coach score`` or ``coach check`` found about one take."""
 
@@ -59,6 +70,11 @@ class Report:
     strengths: tuple[str, ...]
     #: seconds spent per pipeline stage (decode, transcribe, acoustics, rubric)
     timings: dict[str, float] = field(default_factory=dict)
+    #: a lead's overrides, in report order (the checks already carry the new status)
+    overrides: tuple[OverrideNote, ...] = ()
+
+    def override_of(self, check_id: str) -> OverrideNote | None:
+        return next((o for o in self.overrides if o.check_id == check_id), None)
 
 
 def metrics_of(take: Take, *, filler_count: int) -> Metrics:
@@ -110,6 +126,20 @@ def _evidence(check: Check) -> list[dict[str, Any]]:
     return out
 
 
+def _check_json(report: Report, check: Check) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": check.id,
+        "status": check.status,
+        "message": check.message,
+        "advice": check.advice,
+        "evidence": _evidence(check),
+    }
+    note = report.override_of(check.id)
+    if note is not None:
+        item["override"] = {"from": note.original, "reason": note.reason, "by": note.author}
+    return item
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The report as the stable ``coach.report/1`` object."""
     m = report.metrics
@@ -140,16 +170,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 for n in m.phone_numbers
             ],
         },
-        "checks": [
-            {
-                "id": c.id,
-                "status": c.status,
-                "message": c.message,
-                "advice": c.advice,
-                "evidence": _evidence(c),
-            }
-            for c in report.checks
-        ],
+        "checks": [_check_json(report, c) for c in report.checks],
         "score": report.score,
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
@@ -219,4 +240,15 @@ def report_from_json(data: dict[str, Any]) -> Report:
         score=data["score"],
         fixes=tuple(data["fixes"]),
         strengths=tuple(data["strengths"]),
+        overrides=tuple(
+            OverrideNote(
+                c["id"],
+                c["override"]["from"],
+                c["status"],
+                c["override"]["reason"],
+                c["override"].get("by", ""),
+            )
+            for c in data["checks"]
+            if "override" in c
+        ),
     )

@@ -19,11 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import CoachError
 from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
+from coach.review import Comment, Override, Weights, apply_overrides
+
+if TYPE_CHECKING:
+    from coach.rubric.core import Status
 
 #: how long a writer waits for another writer's lock before giving up, seconds
 BUSY_TIMEOUT_S = 30.0
@@ -49,6 +53,44 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX sessions_created_at ON sessions (created_at);
         """,
     ),
+    (
+        2,
+        # uid: the session's identity across machines (export/import adds nothing twice);
+        # sent_at: the take was actually left for the prospect (cadence per prospect);
+        # weights_json: the rubric's weights and points at save time, so a lead's
+        # override re-scores the take the way it was scored.
+        """
+        ALTER TABLE sessions ADD COLUMN uid TEXT;
+        ALTER TABLE sessions ADD COLUMN prospect_company TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sessions ADD COLUMN sent_at TEXT;
+        ALTER TABLE sessions ADD COLUMN reviewed_at TEXT;
+        ALTER TABLE sessions ADD COLUMN weights_json TEXT;
+        UPDATE sessions SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+        CREATE UNIQUE INDEX sessions_uid ON sessions (uid);
+        CREATE INDEX sessions_sent ON sessions (prospect, sent_at);
+        CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            at_s REAL,
+            text TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX comments_session ON comments (session_id);
+        CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            check_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX overrides_session ON overrides (session_id);
+        """,
+    ),
 )
 
 
@@ -66,20 +108,28 @@ class Session:
     """One saved take.
 
     ``audio_path`` is relative to the database's folder (``audio/7.flac``), so
-    the folder can be moved whole; :attr:`audio` is the full path.
+    the folder can be moved whole; :attr:`audio` is the full path.  ``score``
+    is the score as reviewed (a lead's overrides applied); the report keeps
+    the score the coach gave.  ``sent_at`` is set when the rep actually left
+    this voicemail for the prospect.
     """
 
     id: int
+    uid: str
     created_at: str
     rep: str
     card_id: str
     touch: int | None
     prospect: str
+    prospect_company: str
     model: str | None
     score: int
     source: str
     audio_path: str | None
     report_json: str
+    sent_at: str | None
+    reviewed_at: str | None
+    weights_json: str | None
     folder: Path
 
     @property
@@ -88,7 +138,16 @@ class Session:
 
     @property
     def report(self) -> Report:
+        """The report as the coach made it, before any review."""
         return report_from_json(json.loads(self.report_json))
+
+    @property
+    def weights(self) -> Weights | None:
+        """The rubric's weights and points the take was scored with (``None``: not kept)."""
+        if self.weights_json is None:
+            return None
+        data = json.loads(self.weights_json)
+        return Weights(weights=data["weights"], points=data["points"])
 
     @property
     def top_fix(self) -> str:
@@ -99,22 +158,29 @@ class Session:
         """The row as plain JSON data (what ``coach sessions --json`` prints)."""
         return {
             "id": self.id,
+            "uid": self.uid,
             "created_at": self.created_at,
             "rep": self.rep,
             "card": self.card_id,
             "touch": self.touch,
             "prospect": self.prospect,
+            "prospect_company": self.prospect_company,
             "model": self.model,
             "score": self.score,
             "source": self.source,
             "audio": None if self.audio is None else str(self.audio),
+            "sent_at": self.sent_at,
+            "reviewed_at": self.reviewed_at,
             "top_fix": self.top_fix,
         }
 
 
 _COLUMNS = (
-    "id, created_at, rep, card_id, touch, prospect, model, score, source, audio_path, report_json"
+    "id, uid, created_at, rep, card_id, touch, prospect, prospect_company, model, score, source,"
+    " audio_path, report_json, sent_at, reviewed_at, weights_json"
 )
+_COMMENT_COLUMNS = "id, uid, session_id, at_s, text, author, created_at"
+_OVERRIDE_COLUMNS = "id, uid, session_id, check_id, status, reason, author, created_at"
 
 
 class Store:
@@ -143,6 +209,7 @@ class Store:
             self._check()
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -226,12 +293,18 @@ class Store:
         rep: str = "",
         card_id: str = "",
         prospect: str = "",
+        prospect_company: str = "",
         audio: Any = None,
+        sent_at: str | None = None,
+        weights: Weights | None = None,
     ) -> Session:
         """Save a scored take; ``audio`` is its 16 kHz samples (``None``: no audio kept).
 
-        The FLAC is written to a temporary name first and renamed inside the
-        transaction, so a session never points at a half-written file.
+        ``sent_at`` (an ISO time) marks a take the rep actually left for the
+        prospect; ``weights`` are what it was scored with, kept so a review
+        re-scores it the same way.  The FLAC is written to a temporary name
+        first and renamed inside the transaction, so a session never points at
+        a half-written file.
         """
         from coach.audio import write_flac
 
@@ -243,30 +316,26 @@ class Store:
                 tmp = audio_dir / f".saving-{uuid.uuid4().hex}.flac"
                 write_flac(audio, tmp)
             with self._write() as db:
-                cur = db.execute(
-                    "INSERT INTO sessions (created_at, rep, card_id, touch, prospect, model,"
-                    " score, source, audio_path, report_json)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                    (
-                        _now(),
-                        rep,
-                        card_id,
-                        report.touch,
-                        prospect,
-                        report.model,
-                        report.score,
-                        report.source,
-                        json.dumps(to_json(report), ensure_ascii=False),
-                    ),
+                session_id = self._insert(
+                    db,
+                    uid=uuid.uuid4().hex,
+                    created_at=_now(),
+                    rep=rep,
+                    card_id=card_id,
+                    touch=report.touch,
+                    prospect=prospect,
+                    prospect_company=prospect_company,
+                    model=report.model,
+                    score=report.score,
+                    source=report.source,
+                    report_json=json.dumps(to_json(report), ensure_ascii=False),
+                    sent_at=sent_at,
+                    reviewed_at=None,
+                    weights_json=None if weights is None else _weights_json(weights),
                 )
-                session_id = int(cur.lastrowid or 0)
                 if tmp is not None:
-                    relative = f"audio/{session_id}.flac"
-                    os.replace(tmp, self.folder / relative)
+                    self._place_audio(db, session_id, tmp)
                     tmp = None
-                    db.execute(
-                        "UPDATE sessions SET audio_path = ? WHERE id = ?", (relative, session_id)
-                    )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot save the session to {self.path}: {exc}") from None
         except OSError as exc:
@@ -276,6 +345,19 @@ class Store:
                 tmp.unlink(missing_ok=True)
         return self.get(session_id)
 
+    @staticmethod
+    def _insert(db: sqlite3.Connection, **fields: Any) -> int:
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        cur = db.execute(f"INSERT INTO sessions ({names}) VALUES ({marks})", list(fields.values()))
+        return int(cur.lastrowid or 0)
+
+    def _place_audio(self, db: sqlite3.Connection, session_id: int, tmp: Path) -> None:
+        """Move a finished FLAC to ``audio/<id>.flac`` and point the session at it."""
+        relative = f"audio/{session_id}.flac"
+        os.replace(tmp, self.folder / relative)
+        db.execute("UPDATE sessions SET audio_path = ? WHERE id = ?", (relative, session_id))
+
     def sessions(
         self,
         *,
@@ -283,10 +365,12 @@ class Store:
         touch: int | None = None,
         since: date | None = None,
         min_score: int | None = None,
+        prospect: str | None = None,
     ) -> list[Session]:
         """Saved sessions, newest first, filtered by every criterion given.
 
-        ``rep`` matches case-insensitively; ``since`` is a UTC date, inclusive.
+        ``rep`` and ``prospect`` match case-insensitively; ``since`` is a UTC
+        date, inclusive.
         """
         where: list[str] = []
         args: list[Any] = []
@@ -302,11 +386,19 @@ class Store:
         if min_score is not None:
             where.append("score >= ?")
             args.append(min_score)
+        if prospect is not None:
+            where.append("prospect = ? COLLATE NOCASE")
+            args.append(prospect)
         sql = f"SELECT {_COLUMNS} FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC"
         return [self._session(row) for row in self._read(sql, args)]
+
+    def review_queue(self, *, rep: str | None = None) -> list[Session]:
+        """Sessions for a lead to review: unreviewed first, then newest first."""
+        sessions = self.sessions(rep=rep)
+        return sorted(sessions, key=lambda s: s.reviewed_at is not None)
 
     def get(self, session_id: int) -> Session:
         """The session with this id.
@@ -323,11 +415,18 @@ class Store:
             )
         return self._session(rows[0])
 
+    def by_uid(self, uid: str) -> Session | None:
+        """The session with this uid (its identity across machines), if it is here."""
+        rows = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE uid = ?", [uid])
+        return self._session(rows[0]) if rows else None
+
     def delete(self, session_id: int) -> Session:
-        """Remove a session and its audio; returns what was removed."""
+        """Remove a session, its review and its audio; returns what was removed."""
         session = self.get(session_id)
         try:
             with self._write() as db:
+                db.execute("DELETE FROM comments WHERE session_id = ?", (session_id,))
+                db.execute("DELETE FROM overrides WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         except sqlite3.Error as exc:
             raise StoreError(
@@ -336,6 +435,182 @@ class Store:
         if session.audio is not None:
             session.audio.unlink(missing_ok=True)
         return session
+
+    # -- review ----------------------------------------------------------------
+
+    def comments(self, session_id: int) -> list[Comment]:
+        """A session's comments in take order (whole-take comments first)."""
+        rows = self._read(
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE session_id = ?"
+            " ORDER BY at_s IS NOT NULL, at_s, created_at, id",
+            [session_id],
+        )
+        return [Comment(*row) for row in rows]
+
+    def overrides(self, session_id: int) -> list[Override]:
+        """A session's overrides, oldest first (the latest per check is the one in force)."""
+        rows = self._read(
+            f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?"
+            " ORDER BY created_at, id",
+            [session_id],
+        )
+        return [Override(*row) for row in rows]
+
+    def reviewed_report(self, session: Session) -> Report:
+        """The session's report with the lead's overrides applied."""
+        return apply_overrides(
+            session.report, self.overrides(session.id), session.weights or _default_weights()
+        )
+
+    def add_comment(
+        self, session_id: int, text: str, *, at_s: float | None = None, author: str = ""
+    ) -> Comment:
+        """Pin a comment to a moment of the take (``at_s``) or to all of it."""
+        self.get(session_id)
+        uid = uuid.uuid4().hex
+        try:
+            with self._write() as db:
+                db.execute(
+                    f"INSERT INTO comments ({_COMMENT_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                    (uid, session_id, at_s, text, author, _now()),
+                )
+                self._reviewed(db, session_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot save the comment in {self.path}: {exc}") from None
+        return next(c for c in self.comments(session_id) if c.uid == uid)
+
+    def add_override(
+        self, session_id: int, check_id: str, status: Status, reason: str, *, author: str = ""
+    ) -> Override:
+        """Record a lead's verdict on one check and re-score the session with it."""
+        self.get(session_id)
+        uid = uuid.uuid4().hex
+        try:
+            with self._write() as db:
+                db.execute(
+                    f"INSERT INTO overrides ({_OVERRIDE_COLUMNS})"
+                    " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)",
+                    (uid, session_id, check_id, status, reason, author, _now()),
+                )
+                self._rescore(db, session_id)
+                self._reviewed(db, session_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot save the override in {self.path}: {exc}") from None
+        return next(o for o in self.overrides(session_id) if o.uid == uid)
+
+    def mark_reviewed(self, session_id: int) -> Session:
+        """Mark a session reviewed without a comment or an override."""
+        self.get(session_id)
+        try:
+            with self._write() as db:
+                self._reviewed(db, session_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot mark session {session_id} reviewed: {exc}") from None
+        return self.get(session_id)
+
+    @staticmethod
+    def _reviewed(db: sqlite3.Connection, session_id: int) -> None:
+        db.execute(
+            "UPDATE sessions SET reviewed_at = COALESCE(reviewed_at, ?) WHERE id = ?",
+            (_now(), session_id),
+        )
+
+    def _rescore(self, db: sqlite3.Connection, session_id: int) -> None:
+        """Set the session's score from its report and overrides (inside a write)."""
+        session = self._session(
+            db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        )
+        overrides = [
+            Override(*row)
+            for row in db.execute(
+                f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?", (session_id,)
+            )
+        ]
+        report = apply_overrides(session.report, overrides, session.weights or _default_weights())
+        db.execute("UPDATE sessions SET score = ? WHERE id = ?", (report.score, session_id))
+
+    # -- cadence ---------------------------------------------------------------
+
+    def sent_to(self, prospect: str, company: str = "") -> list[Session]:
+        """Voicemails actually left for this prospect, oldest first.
+
+        The prospect is matched by name, case-insensitively, and by company
+        when both sides know it.
+        """
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM sessions WHERE sent_at IS NOT NULL"
+            " AND prospect = ? COLLATE NOCASE ORDER BY sent_at, id",
+            [prospect],
+        )
+        sent = [self._session(row) for row in rows]
+        if company:
+            folded = company.casefold()
+            sent = [
+                s for s in sent if not s.prospect_company or s.prospect_company.casefold() == folded
+            ]
+        return sent
+
+    # -- moving sessions between stores ------------------------------------------
+
+    def adopt(
+        self,
+        fields: dict[str, Any],
+        *,
+        audio: bytes | None,
+        comments: list[dict[str, Any]],
+        overrides: list[dict[str, Any]],
+    ) -> tuple[Session, bool, int]:
+        """Add a session from another store, by its uid, with its audio and review.
+
+        ``fields`` are :class:`Session` columns (not ``id`` or ``audio_path``);
+        ``comments`` and ``overrides`` are their tables' columns (not ``id`` or
+        ``session_id``).  A session already here is not added again, but review
+        items it lacks are.  Returns the session, whether it was new, and how
+        many review items were added.
+        """
+        audio_dir = self.folder / "audio"
+        tmp: Path | None = None
+        try:
+            if audio is not None:
+                audio_dir.mkdir(parents=True, exist_ok=True)
+                tmp = audio_dir / f".importing-{uuid.uuid4().hex}.flac"
+                tmp.write_bytes(audio)
+            with self._write() as db:
+                row = db.execute("SELECT id FROM sessions WHERE uid = ?", (fields["uid"],))
+                found = row.fetchone()
+                new = found is None
+                if new:
+                    session_id = self._insert(db, **fields)
+                    if tmp is not None:
+                        self._place_audio(db, session_id, tmp)
+                        tmp = None
+                else:
+                    session_id = int(found[0])
+                added = 0
+                for table, items in (("comments", comments), ("overrides", overrides)):
+                    for item in items:
+                        seen = db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (item["uid"],))
+                        if seen.fetchone():
+                            continue
+                        values = {**item, "session_id": session_id}
+                        names = ", ".join(values)
+                        marks = ", ".join("?" for _ in values)
+                        db.execute(
+                            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
+                        )
+                        added += 1
+                if added:
+                    if overrides:
+                        self._rescore(db, session_id)
+                    self._reviewed(db, session_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot import into {self.path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot write imported audio in {audio_dir}: {exc}") from None
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+        return self.get(session_id), new, added
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         try:
@@ -346,6 +621,17 @@ class Store:
     def _session(self, row: tuple[Any, ...]) -> Session:
         fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
         return Session(**fields, folder=self.folder)
+
+
+def _weights_json(weights: Weights) -> str:
+    return json.dumps({"weights": weights.weights, "points": weights.points})
+
+
+def _default_weights() -> Weights:
+    """For sessions saved before weights were kept: the shipped rubric's."""
+    from coach.rubric.core import load_rubric
+
+    return Weights.of(load_rubric(None))
 
 
 def _now() -> str:

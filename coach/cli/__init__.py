@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -97,6 +99,22 @@ StoreOpt = Annotated[
 ]
 NoSaveOpt = Annotated[
     bool, typer.Option("--no-save", help="Do not save the take to the practice store.")
+]
+SentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sent",
+        help="You actually left this voicemail: log it against the prospect, so the next "
+        "take for them is judged as the next touch.",
+    ),
+]
+SentOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sent-on",
+        help="When you left it (YYYY-MM-DD); implies --sent [default: now].",
+        show_default=False,
+    ),
 ]
 
 
@@ -208,14 +226,75 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
         yield store
 
 
+@dataclass(frozen=True)
+class Sending:
+    """Whether the take was actually left for the prospect, and when (``--sent``)."""
+
+    sent: bool
+    when: datetime
+
+    @property
+    def sent_at(self) -> str | None:
+        from coach.cadence import iso
+
+        return iso(self.when) if self.sent else None
+
+
+def _sending(sent: bool, sent_on: str | None, *, save: bool) -> Sending:
+    from coach.cadence import parse_when
+
+    when = parse_when(sent_on) if sent_on else datetime.now(UTC)
+    sending = Sending(sent=sent or sent_on is not None, when=when)
+    if sending.sent and not save:
+        raise CoachError("--sent logs the take in the store; drop --no-save")
+    return sending
+
+
+def _with_cadence(
+    context: Context, store: Store | None, sending: Sending, *, touch_given: bool
+) -> Context:
+    """Judge the take as the next voicemail to its prospect, from the ones left before.
+
+    Without a store (``--no-save``) there is no history to read.  The history
+    line goes to stderr so ``--json`` stays clean.
+    """
+    who = context.prospect.name
+    if sending.sent and not who:
+        raise CoachError("--sent needs the prospect: use --scenario or --prospect NAME")
+    if store is None or not who:
+        return context
+    from coach.cadence import Cadence
+
+    history = Cadence.of(
+        who,
+        [s.sent_at for s in store.sent_to(who, context.prospect.company) if s.sent_at],
+    )
+    if not history.sent:
+        return context
+    judged = history.apply(context, when=sending.when, touch_given=touch_given)
+    line = history.describe(sending.when)
+    if touch_given and judged.touch != history.next_touch:
+        line += f" Judged as #{judged.touch}, as --touch says."
+    err.print(line, markup=False, soft_wrap=True)
+    return judged
+
+
 def _save(
-    store: Store | None, report: Report, context: Context, *, card_id: str, max_minutes: float
+    store: Store | None,
+    report: Report,
+    context: Context,
+    *,
+    card_id: str,
+    max_minutes: float,
+    rubric: Rubric,
+    sending: Sending | None = None,
 ) -> None:
     """Save a scored take with a 16 kHz FLAC copy of its audio (decoded again: ~20 ms)."""
     if store is None:
         return
     from coach.audio import load
     from coach.errors import AudioError
+    from coach.review import Weights
 
     try:
         samples = load(report.source, max_minutes=max_minutes).samples
@@ -227,9 +306,17 @@ def _save(
         rep=context.rep.name,
         card_id=card_id,
         prospect=context.prospect.name,
+        prospect_company=context.prospect.company,
         audio=samples,
+        sent_at=None if sending is None else sending.sent_at,
+        weights=Weights.of(rubric),
     )
-    err.print(f"Saved session {session.id} (coach sessions show {session.id})", markup=False)
+    sent = f", logged as voicemail #{report.touch} to {session.prospect}" if session.sent_at else ""
+    err.print(
+        f"Saved session {session.id}{sent} (coach sessions show {session.id})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _rubric(path: Path | None) -> Rubric:
@@ -281,11 +368,15 @@ def score(
     strict: StrictOpt = False,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
+    sent: SentOpt = False,
+    sent_on: SentOnOpt = None,
 ) -> None:
     """Transcribe, measure and judge recorded voicemail takes.
 
     Each scored take is saved to the practice store (see coach sessions)
-    unless --no-save.
+    unless --no-save. With --sent it is logged as left for the prospect: the
+    next take for them is judged as the next touch, and a follow-up sooner
+    than 4 or later than 7 days after the last one gets a warning.
 
     Example: coach score take.m4a --touch 1 --callback 415-555-0134
     """
@@ -301,10 +392,15 @@ def score(
         situation=situation,
     )
     card_id = _card_id(scenario)
+    sending = _sending(sent, sent_on, save=not no_save)
+    if sending.sent and len(files) > 1:
+        raise CoachError("--sent logs one voicemail; score one file at a time")
     with _opened_store(store, save=not no_save) as saving:
+        context = _with_cadence(context, saving, sending, touch_given=touch is not None)
         _score(
             files,
             context=context,
+            sending=sending,
             card_id=card_id,
             as_json=as_json,
             model=model,
@@ -328,6 +424,7 @@ def _score(
     rubric: Path | None,
     strict: bool,
     store: Store | None,
+    sending: Sending,
 ) -> None:
     """The body of coach score, once the store is open."""
     from coach import models
@@ -391,7 +488,15 @@ def _score(
         out.print(summary_table(reports, failures))
     # Saved after showing: a store problem must not cost the rep the feedback.
     for report in reports:
-        _save(store, report, context, card_id=card_id, max_minutes=max_minutes)
+        _save(
+            store,
+            report,
+            context,
+            card_id=card_id,
+            max_minutes=max_minutes,
+            rubric=judged_by,
+            sending=sending,
+        )
     if failures:
         raise SystemExit(2)
     raise SystemExit(_exit_code(reports, strict=strict))

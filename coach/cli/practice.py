@@ -22,6 +22,8 @@ from coach.cli import (
     RepNameOpt,
     RubricOpt,
     ScenarioOpt,
+    SentOnOpt,
+    SentOpt,
     SituationOpt,
     StoreOpt,
     StrictOpt,
@@ -33,6 +35,8 @@ from coach.cli import (
     _opened_store,
     _rubric,
     _save,
+    _sending,
+    _with_cadence,
     app,
     err,
     out,
@@ -111,6 +115,8 @@ def record(
     strict: StrictOpt = False,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
+    sent: SentOpt = False,
+    sent_on: SentOnOpt = None,
 ) -> None:
     """Record a take from the microphone, then score it like coach score.
 
@@ -138,10 +144,13 @@ def record(
         situation=situation,
     )
     card_id = _card_id(scenario)
+    judged_by = _rubric(rubric)
+    sending = _sending(sent, sent_on, save=not no_save)
     with _opened_store(store, save=not no_save) as saving:
+        context = _with_cadence(context, saving, sending, touch_given=touch is not None)
         report = _record_take(
             context,
-            _rubric(rubric),
+            judged_by,
             device=device,
             max_seconds=max_seconds,
             model=model,
@@ -152,7 +161,15 @@ def record(
             err.print(f"timings: {timings}", soft_wrap=True)
         _emit([report], as_json=as_json, many=False)
         # Saved after showing: a store problem must not cost the rep the feedback.
-        _save(saving, report, context, card_id=card_id, max_minutes=15.0)
+        _save(
+            saving,
+            report,
+            context,
+            card_id=card_id,
+            max_minutes=15.0,
+            rubric=judged_by,
+            sending=sending,
+        )
     raise SystemExit(_exit_code([report], strict=strict))
 
 
@@ -329,7 +346,7 @@ def _rehearse(
             if card.brief.script:
                 out.print(comparison_view(comparison))
             out.print(delta_line(compare_takes(reports)[-1]))
-        _save(store, report, context, card_id=card.id, max_minutes=15.0)
+        _save(store, report, context, card_id=card.id, max_minutes=15.0, rubric=judged_by)
 
     kept: int | None = None
     if takes:

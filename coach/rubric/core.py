@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -349,6 +349,10 @@ class Rubric:
     def config(self, check_id: str) -> CheckConfig:
         return CheckConfig(check_id, self.tables[check_id], self.tables)
 
+    def weights(self) -> dict[str, float]:
+        """Each check's weight in the score."""
+        return {cid: float(table["weight"]) for cid, table in self.tables.items()}
+
     def enabled(self) -> list[str]:
         """Check ids to run, in report order."""
         _load_rules()
@@ -476,13 +480,20 @@ def judge(take: Take, rubric: Rubric) -> list[Check]:
 
 def score(checks: Sequence[Check], rubric: Rubric) -> int:
     """Weighted score 0–100 over the checks that ran (``skip`` counts for nothing)."""
+    return weighted_score(checks, rubric.weights(), rubric.points)
+
+
+def weighted_score(
+    checks: Sequence[Check], weights: Mapping[str, float], points: Mapping[str, float]
+) -> int:
+    """:func:`score` from the weights alone (how a saved take is re-scored after review)."""
     total = earned = 0.0
     for check in checks:
         if check.status == "skip":
             continue
-        weight = rubric.config(check.id).weight
+        weight = weights.get(check.id, 0.0)
         total += weight
-        earned += weight * rubric.points[check.status]
+        earned += weight * points[check.status]
     return round(100 * earned / total) if total else 0
 
 
@@ -490,14 +501,21 @@ def feedback(
     checks: Sequence[Check], rubric: Rubric, *, top: int = 3
 ) -> tuple[list[str], list[str]]:
     """The top ``top`` fixes (fails before warns, heavier checks first) and the strengths."""
+    return weighted_feedback(checks, rubric.weights(), top=top)
+
+
+def weighted_feedback(
+    checks: Sequence[Check], weights: Mapping[str, float], *, top: int = 3
+) -> tuple[list[str], list[str]]:
+    """:func:`feedback` from the weights alone."""
     severity = {"fail": 0, "warn": 1}
     problems = sorted(
         (c for c in checks if c.status in severity),
-        key=lambda c: (severity[c.status], -rubric.config(c.id).weight),
+        key=lambda c: (severity[c.status], -weights.get(c.id, 0.0)),
     )
     fixes = [c.advice or c.message for c in problems[:top]]
     passed = sorted(
-        (c for c in checks if c.status == "pass"), key=lambda c: -rubric.config(c.id).weight
+        (c for c in checks if c.status == "pass"), key=lambda c: -weights.get(c.id, 0.0)
     )
     return fixes, [c.message for c in passed]
 

@@ -2,7 +2,9 @@
 
 The field's cadence: #1 introduces who and why; #2 (4–7 days later) gives a
 new "here's why we should talk"; #3 says plainly it is the last message and
-leaves the next step with the prospect; there is no #4.
+leaves the next step with the prospect; there is no #4.  When the store knows
+when the previous voicemail to this prospect was left (``--sent``), the gap
+is checked too (``Context.days_since_previous``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,32 @@ def _first(matches: list[Match]) -> str:
 
 @rule("touch_wording")
 def touch_wording(take: Take, cfg: CheckConfig) -> Check:
-    """Wording fits the touch: introduce, follow up with something new, close clearly."""
+    """Wording fits the touch, and a follow-up comes 4–7 days after the last voicemail."""
+    check = _wording(take, cfg)
+    gap = take.context.days_since_previous
+    touch = take.context.touch
+    if gap is None or touch is None or touch < 2 or check.status in ("fail", "skip"):
+        return check
+    soonest, latest = cfg.num("min_gap_days"), cfg.num("max_gap_days")
+    if soonest <= gap <= latest:
+        return check
+    days = f"{gap:.0f} day{'s' if round(gap) != 1 else ''}"
+    if gap < soonest:
+        message = f"Voicemail #{touch} only {days} after #{touch - 1}: too soon."
+        advice = f"Give them {soonest:.0f}–{latest:.0f} days between voicemails."
+    else:
+        message = f"Voicemail #{touch} {days} after #{touch - 1}: the thread has gone cold."
+        advice = (
+            f"Follow up {soonest:.0f}–{latest:.0f} days after the last one, "
+            "and re-introduce yourself in a few words."
+        )
+    if check.status == "warn":
+        message = f"{message} Also: {check.message}"
+    return Check("touch_wording", "warn", message, advice, check.evidence)
+
+
+def _wording(take: Take, cfg: CheckConfig) -> Check:
+    """The wording half of :func:`touch_wording`."""
     touch = take.context.touch
     if touch is None:
         return Check(
