@@ -80,6 +80,6 @@ class Cadence:
         plural = "s" if len(self.sent) != 1 else ""
         return (
             f"{len(self.sent)} voicemail{plural} left for {self.prospect} "
-            f"(last on {last}, {days} day{'s' if days != 1 else ''} ago): "
+            f"(the last on {last}, {days} day{'s' if days != 1 else ''} before this one): "
             f"this is #{self.next_touch}."
         )

@@ -51,6 +51,16 @@ class RecordError(CoachError):
     """No microphone, or it failed: busy, unplugged, no usable sample rate."""
 
 
+#: how long stopping a stream may take before the device is taken for wedged, seconds
+STOP_WAIT_S = 3.0
+_WEDGED = False
+
+
+def audio_wedged() -> bool:
+    """True when a stream could not be stopped (its audio server vanished mid-take)."""
+    return _WEDGED
+
+
 def _sounddevice() -> Any:
     try:
         import sounddevice
@@ -355,9 +365,7 @@ class Recorder:
             return self.take
         self._stopping = True
         try:
-            with contextlib.suppress(Exception):  # a vanished device may fail to stop
-                self._stream.stop()
-                self._stream.close()
+            self._stop_stream()
         finally:
             self._queue.put(None)
             self._writer.join()
@@ -374,6 +382,28 @@ class Recorder:
         if self.file.frames == 0:
             self.path.unlink(missing_ok=True)
         return self.take
+
+    def _stop_stream(self) -> None:
+        """Stop and close the stream, waiting at most :data:`STOP_WAIT_S`.
+
+        When the audio server behind a device vanishes mid-take, PortAudio's
+        stop can block for good.  The take is what matters, so it is stopped
+        from a helper thread; if that does not return, the stream is left
+        behind and :func:`audio_wedged` tells the CLI to exit without
+        PortAudio's own clean-up (which would block the same way).
+        """
+        global _WEDGED
+        stopped = threading.Event()
+
+        def stop() -> None:
+            with contextlib.suppress(Exception):  # a vanished device may fail to stop
+                self._stream.stop()
+                self._stream.close()
+            stopped.set()
+
+        threading.Thread(target=stop, name="coach-stop", daemon=True).start()
+        if not stopped.wait(STOP_WAIT_S):
+            _WEDGED = True
 
     def _abandon(self) -> None:
         self._stopping = True

@@ -15,6 +15,7 @@ from coach.rubric.core import clock
 
 if TYPE_CHECKING:
     from coach.rehearse import ScriptComparison, TakeDelta
+    from coach.review import Comment
     from coach.scenario import Card
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
@@ -99,12 +100,31 @@ def checks_table(report: Report) -> Table:
     table.add_column("What to do", ratio=2, style="cyan")
     for c in report.checks:
         style = STATUS_STYLE[c.status]
+        finding = Text(c.message)
+        note = report.override_of(c.id)
+        if note is not None:
+            by = f" by {note.author}" if note.author else ""
+            finding.append(
+                f"\nOverridden{by}: {note.original} → {note.status} — {note.reason}",
+                style="bold magenta",
+            )
         table.add_row(
             Text(STATUS_MARK[c.status], style=style),
             Text(c.id, style=style),
-            c.message,
+            finding,
             c.advice if c.status != "pass" else Text(c.advice, style="dim"),
         )
+    return table
+
+
+def comments_view(comments: Sequence[Comment]) -> Table:
+    """A lead's comments on a take, at their moments."""
+    table = Table(title="Review comments", show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    table.add_column(style="dim")
+    for c in comments:
+        table.add_row("whole take" if c.at_s is None else clock(c.at_s), c.text, c.author or "")
     return table
 
 

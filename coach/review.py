@@ -120,7 +120,9 @@ def apply_overrides(report: Report, overrides: list[Override], weights: Weights)
             checks.append(check)
             continue
         notes.append(OverrideNote(check.id, check.status, o.status, o.reason, o.author))
-        checks.append(replace(check, status=o.status))
+        # Marked down by the lead: the lead's reason is what the rep should act on.
+        advice = check.advice if o.status == "pass" else o.reason
+        checks.append(replace(check, status=o.status, advice=advice))
     fixes, strengths = weighted_feedback(checks, weights.weights)
     return replace(
         report,

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,25 +20,12 @@ from typer.testing import CliRunner
 
 from coach.audio import load
 from coach.cli import app
-from coach.context import Context, Rep
-from coach.pipeline import check_script
-from coach.report import Report, report_from_json, to_json
-from coach.rubric.core import load_rubric
+from coach.report import report_from_json, to_json
 from coach.store import MIGRATIONS, Store, StoreError
+from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
-
-GOOD = (
-    "Hi Dana, this is Chris Walker from Northwind Logistics. I'm calling because teams like "
-    "yours cut late shipments by a third with us. Worth a quick chat on Thursday? "
-    "Call me at 415-555-0134, that's 415-555-0134."
-)
-WEAK = "Um hi, uh, just checking in, call me back."
-
-
-def _report(text: str = GOOD, *, touch: int | None = 1, source: str = "take.wav") -> Report:
-    context = Context(rep=Rep(name="Chris Walker", company="Northwind Logistics")).with_touch(touch)
-    return check_script(text, source=source, context=context, rubric=load_rubric(None))
+_report = script_report
 
 
 def _tone(seconds: float = 1.0) -> np.ndarray:
@@ -137,6 +129,59 @@ def test_concurrent_writers_all_land(coach_home: Path) -> None:
     assert all(s.audio is not None and s.audio.is_file() for s in found)
 
 
+def _save_after(barrier: Any, home: str, n: int) -> None:
+    """One writer process: open the store (racing the other on migrating it), then save."""
+    os.environ["COACH_HOME"] = home
+    with Store() as own:
+        barrier.wait()
+        for _ in range(10):
+            own.save(_report(), rep=f"process {n}", audio=_tone(0.2))
+
+
+def test_two_processes_saving_at_once_both_land(coach_home: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    workers = [
+        ctx.Process(target=_save_after, args=(barrier, str(coach_home), n)) for n in range(2)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    with Store() as check:
+        found = check.sessions()
+        assert check.version() == MIGRATIONS[-1][0]
+    assert sorted(s.rep for s in found) == ["process 0"] * 10 + ["process 1"] * 10
+    assert len({s.uid for s in found}) == 20
+    assert all(s.audio is not None and s.audio.is_file() for s in found)
+
+
+@pytest.mark.model
+def test_two_coach_score_processes_at_once_both_land(fixtures_dir: Path, coach_home: Path) -> None:
+    takes = [fixtures_dir / "t1_good_slt.flac", fixtures_dir / "t1_good_kal.flac"]
+    env = {**os.environ, "COACH_HOME": str(coach_home)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "coach", "score", str(t), "--model", "tiny.en", "--json"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for t in takes
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (_, stderr) in zip(procs, results, strict=True):
+        assert p.returncode == 0, stderr
+        assert "Saved session" in stderr
+    with Store() as check:
+        found = check.sessions()
+    assert sorted(s.source for s in found) == sorted(str(t) for t in takes)
+    assert all(s.audio is not None and s.audio.is_file() for s in found)
+
+
 def test_corrupted_store_is_refused_and_untouched(coach_home: Path) -> None:
     coach_home.mkdir(parents=True, exist_ok=True)
     db = coach_home / "coach.db"
@@ -192,7 +237,10 @@ def test_sessions_cli_lists_shows_and_deletes(store: Store, tmp_path: Path) -> N
     assert "Session 1" in shown.stdout
 
     shown_json = runner.invoke(app, ["sessions", "show", "1", "--json"])
-    assert json.loads(shown_json.stdout) == to_json(report)
+    shown_data = json.loads(shown_json.stdout)
+    assert shown_data["session"]["id"] == 1 and shown_data["comments"] == []
+    del shown_data["session"], shown_data["comments"]
+    assert shown_data == to_json(report)
 
     unknown = runner.invoke(app, ["sessions", "show", "99"])
     assert unknown.exit_code == 2

@@ -10,6 +10,7 @@ and becomes one ``Error: …`` line with exit 2.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -240,13 +241,16 @@ class Sending:
         return iso(self.when) if self.sent else None
 
 
-def _sending(sent: bool, sent_on: str | None, *, save: bool) -> Sending:
+def _sending(sent: bool, sent_on: str | None, *, save: bool, context: Context) -> Sending:
+    """Check ``--sent``/``--sent-on`` before anything is opened or scored."""
     from coach.cadence import parse_when
 
     when = parse_when(sent_on) if sent_on else datetime.now(UTC)
     sending = Sending(sent=sent or sent_on is not None, when=when)
     if sending.sent and not save:
         raise CoachError("--sent logs the take in the store; drop --no-save")
+    if sending.sent and not context.prospect.name:
+        raise CoachError("--sent needs the prospect: use --scenario or --prospect NAME")
     return sending
 
 
@@ -259,8 +263,6 @@ def _with_cadence(
     line goes to stderr so ``--json`` stays clean.
     """
     who = context.prospect.name
-    if sending.sent and not who:
-        raise CoachError("--sent needs the prospect: use --scenario or --prospect NAME")
     if store is None or not who:
         return context
     from coach.cadence import Cadence
@@ -392,7 +394,7 @@ def score(
         situation=situation,
     )
     card_id = _card_id(scenario)
-    sending = _sending(sent, sent_on, save=not no_save)
+    sending = _sending(sent, sent_on, save=not no_save, context=context)
     if sending.sent and len(files) > 1:
         raise CoachError("--sent logs one voicemail; score one file at a time")
     with _opened_store(store, save=not no_save) as saving:
@@ -591,8 +593,18 @@ def models_cmd() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        record = sys.modules.get("coach.record")
+        if record is not None and record.audio_wedged():
+            # PortAudio's exit handler would block on the stream that would not
+            # stop; everything the rep needs is written, so leave without it.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(done.code if isinstance(done.code, int) else 1)
+        raise
 
 
 # Importing the command modules registers their commands on ``app``.
-from coach.cli import manage, practice  # noqa: E402, F401
+from coach.cli import manage, practice, reviewing  # noqa: E402, F401

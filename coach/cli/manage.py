@@ -20,8 +20,11 @@ from coach.cli import (
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from coach.profile import Profile
     from coach.scenario import Card
+    from coach.store import Session, Store
 
 
 profile_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
@@ -220,6 +223,10 @@ def sessions_cmd(
         int | None,
         typer.Option("--min-score", min=0, max=100, help="Only takes scoring at least this."),
     ] = None,
+    prospect: Annotated[
+        str | None,
+        typer.Option("--prospect", help="Only takes for this prospect (any case)."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print coach.sessions/1 JSON instead.")
     ] = False,
@@ -238,9 +245,6 @@ def sessions_cmd(
         return
     from datetime import date
 
-    from rich.table import Table
-
-    from coach.render import score_style
     from coach.store import Store
 
     day: date | None = None
@@ -252,7 +256,9 @@ def sessions_cmd(
                 f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
             ) from None
     with Store(store) as opened:
-        found = opened.sessions(rep=rep, touch=touch, since=day, min_score=min_score)
+        found = opened.sessions(
+            rep=rep, touch=touch, since=day, min_score=min_score, prospect=prospect
+        )
         path = opened.path
     if as_json:
         payload = {
@@ -263,7 +269,7 @@ def sessions_cmd(
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     if not found:
-        filtered = any(v is not None for v in (rep, touch, since, min_score))
+        filtered = any(v is not None for v in (rep, touch, since, min_score, prospect))
         out.print(
             f"No sessions match in {path}."
             if filtered
@@ -272,26 +278,41 @@ def sessions_cmd(
             soft_wrap=True,
         )
         return
-    table = Table(title=f"Practice sessions ({len(found)})")
-    table.add_column("Id", justify="right")
+    out.print(sessions_table(found, f"Practice sessions ({len(found)})"))
+    out.print("Show one: coach sessions show ID; remove one: coach sessions delete ID")
+
+
+def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = False) -> Table:
+    """Saved takes, one row each; ``reviewed`` adds when a lead reviewed each."""
+    from rich.table import Table
+
+    from coach.render import score_style
+
+    table = Table(title=title)
+    table.add_column("Id", justify="right", no_wrap=True)
     table.add_column("When", no_wrap=True)
     table.add_column("Rep")
     table.add_column("Card")
-    table.add_column("Touch", justify="right")
-    table.add_column("Score", justify="right")
-    table.add_column("Top fix")
-    for s in found:
-        table.add_row(
+    table.add_column("Touch", justify="right", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    if reviewed:
+        table.add_column("Reviewed", no_wrap=True)
+    table.add_column("Top fix", ratio=1)
+    for s in sessions:
+        touch = "—" if s.touch is None else str(s.touch) + (" sent" if s.sent_at else "")
+        row = [
             str(s.id),
             _local_time(s.created_at),
             escape(s.rep) or "—",
             escape(s.card_id) or "—",
-            str(s.touch) if s.touch is not None else "—",
+            touch,
             f"[{score_style(s.score)}]{s.score}[/]",
-            escape(s.top_fix) or "—",
-        )
-    out.print(table)
-    out.print("Show one: coach sessions show ID; remove one: coach sessions delete ID")
+        ]
+        if reviewed:
+            row.append("—" if s.reviewed_at is None else "✔ " + _local_time(s.reviewed_at)[:10])
+        fix = s.top_fix if len(s.top_fix) <= 60 else s.top_fix[:59].rstrip() + "…"
+        table.add_row(*row, escape(fix) or "—")
+    return table
 
 
 def _local_time(created_at: str) -> str:
@@ -318,9 +339,24 @@ def sessions_show(
     from coach.store import Store
 
     with Store(store or ctx.obj) as opened:
-        session = opened.get(session_id)
+        show_session(opened, opened.get(session_id), as_json=as_json)
+
+
+def show_session(store: Store, session: Session, *, as_json: bool) -> None:
+    """A saved take's report as reviewed (overrides applied), with the lead's comments."""
+    from coach.render import comments_view
+    from coach.report import to_json
+
+    report = store.reviewed_report(session)
+    comments = store.comments(session.id)
     if as_json:
-        sys.stdout.write(json.dumps(json.loads(session.report_json), indent=2) + "\n")
+        payload = to_json(report)
+        payload["session"] = session.summary()
+        payload["comments"] = [
+            {"at_s": c.at_s, "text": c.text, "author": c.author, "created_at": c.created_at}
+            for c in comments
+        ]
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     who = ", ".join(
         v
@@ -328,6 +364,7 @@ def sessions_show(
             session.rep,
             f"card {session.card_id}" if session.card_id else "",
             f"for {session.prospect}" if session.prospect else "",
+            f"left {_local_time(session.sent_at)}" if session.sent_at else "",
         )
         if v
     )
@@ -338,7 +375,14 @@ def sessions_show(
     )
     if session.audio is not None:
         out.print(f"Audio: {session.audio}", markup=False, soft_wrap=True)
-    _emit([session.report], as_json=False, many=False)
+    if report.overrides:
+        out.print(
+            f"Reviewed score {report.score} (the coach gave {session.report.score})",
+            markup=False,
+        )
+    _emit([report], as_json=False, many=False)
+    if comments:
+        out.print(comments_view(comments))
 
 
 @sessions_app.command("delete")

@@ -126,7 +126,8 @@ def record(
     there is no countdown and the take runs to --max-seconds. The take is
     written to COACH_HOME/takes/ (or the user data folder) as it is
     recorded, so nothing is lost; once scored it is saved to the practice
-    store (see coach sessions) unless --no-save.
+    store (see coach sessions) unless --no-save. --sent logs it as left for
+    the prospect (see coach score --help).
 
     Example: coach record --touch 1 --callback 415-555-0134
     """
@@ -145,7 +146,7 @@ def record(
     )
     card_id = _card_id(scenario)
     judged_by = _rubric(rubric)
-    sending = _sending(sent, sent_on, save=not no_save)
+    sending = _sending(sent, sent_on, save=not no_save, context=context)
     with _opened_store(store, save=not no_save) as saving:
         context = _with_cadence(context, saving, sending, touch_given=touch is not None)
         report = _record_take(

@@ -1,0 +1,159 @@
+"""``coach review``: a team lead's pass over the team's saved takes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coach.cli import JsonOpt, StoreOpt, app, err, out
+from coach.cli.manage import sessions_table, show_session
+from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    from coach.store import Session, Store
+
+
+@app.command()
+def review(
+    session_id: Annotated[
+        int | None,
+        typer.Argument(
+            help="The session to review; without one, lists the queue.", min=1, metavar="ID"
+        ),
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", "-c", help="A comment on the take.")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="M:SS",
+            help="Pin the comment to a moment in the take (m:ss, e.g. 0:12).",
+        ),
+    ] = None,
+    override: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override",
+            metavar="CHECK=STATUS",
+            help="Your verdict on a check, CHECK=pass|warn|fail (repeatable); needs --reason.",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why you overrode the coach.")
+    ] = None,
+    done: Annotated[
+        bool, typer.Option("--done", help="Mark the take reviewed without a comment.")
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Your name on the review [default: your profile's name]."),
+    ] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's takes.")] = None,
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+) -> None:
+    """Review the team's saved takes: comments pinned to a moment, and overrides.
+
+    Without an id, lists sessions with the unreviewed ones first. With an id
+    and nothing else, shows the take as reviewed so far. An override replaces
+    a check's status and the score is recomputed with it; the report shows it
+    as an override, with your reason.
+
+    Example: coach review 12 --comment "Slow down on the number" --at 0:21
+
+    Example: coach review 12 --override hook=pass --reason "The peer name is the hook here"
+    """
+    from coach.store import Store
+
+    with Store(store) as opened:
+        if session_id is None:
+            if comment or at or override or reason or done:
+                raise CoachError("say which session: coach review ID --comment …")
+            _queue(opened, rep=rep, as_json=as_json)
+            return
+        session = opened.get(session_id)
+        changed = _record(
+            opened,
+            session,
+            comment=comment,
+            at=at,
+            override=override or [],
+            reason=reason,
+            done=done,
+            author=by if by is not None else _profile_name(),
+        )
+        if changed and not as_json:
+            err.print(f"Saved the review of session {session_id}.", markup=False)
+        show_session(opened, opened.get(session_id), as_json=as_json)
+
+
+def _record(
+    store: Store,
+    session: Session,
+    *,
+    comment: str | None,
+    at: str | None,
+    override: list[str],
+    reason: str | None,
+    done: bool,
+    author: str,
+) -> bool:
+    """Validate every part of the review first, then save it; True when something was saved."""
+    from coach.review import parse_at, parse_override
+
+    if at is not None and comment is None:
+        raise CoachError("--at pins a comment: give --comment too")
+    at_s = None if at is None else parse_at(at)
+    duration = session.report.metrics.duration_s
+    if at_s is not None and at_s > duration + 0.5:
+        raise CoachError(f"--at {at} is past the end of the take ({duration:.0f} s long)")
+    if comment is not None and not comment.strip():
+        raise CoachError("--comment is empty")
+    known = [c.id for c in session.report.checks]
+    verdicts = [parse_override(text, known) for text in override]
+    if verdicts and not (reason and reason.strip()):
+        raise CoachError("an override needs --reason: say why, for the rep")
+    if reason is not None and not verdicts:
+        raise CoachError("--reason goes with --override CHECK=STATUS")
+    for check_id, status in verdicts:
+        store.add_override(session.id, check_id, status, (reason or "").strip(), author=author)
+    if comment is not None:
+        store.add_comment(session.id, comment.strip(), at_s=at_s, author=author)
+    if done and not (verdicts or comment):
+        store.mark_reviewed(session.id)
+    return bool(verdicts or comment or done)
+
+
+def _profile_name() -> str:
+    from coach.profile import load_profile
+
+    return load_profile().name
+
+
+def _queue(store: Store, *, rep: str | None, as_json: bool) -> None:
+    queue = store.review_queue(rep=rep)
+    if as_json:
+        payload = {
+            "schema": "coach.review-queue/1",
+            "store": str(store.path),
+            "sessions": [s.summary() for s in queue],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not queue:
+        out.print(f"Nothing to review in {store.path}.", markup=False, soft_wrap=True)
+        return
+    waiting = sum(s.reviewed_at is None for s in queue)
+    title = f"Review queue — {waiting} of {len(queue)} not reviewed yet"
+    out.print(sessions_table(queue, title, reviewed=True))
+    out.print(
+        'Review one: coach review ID --comment "…" --at 0:12, '
+        'or --override CHECK=pass --reason "…"',
+        markup=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,21 @@
+"""Written scripts and their reports, for tests that need a real report without audio."""
+
+from __future__ import annotations
+
+from coach.context import Context, Rep
+from coach.pipeline import check_script
+from coach.report import Report
+from coach.rubric.core import load_rubric
+
+GOOD = (
+    "Hi Dana, this is Chris Walker from Northwind Logistics. I'm calling because teams like "
+    "yours cut late shipments by a third with us. Worth a quick chat on Thursday? "
+    "Call me at 415-555-0134, that's 415-555-0134."
+)
+WEAK = "Um hi, uh, just checking in, call me back."
+
+
+def script_report(text: str = GOOD, *, touch: int | None = 1, source: str = "take.wav") -> Report:
+    """``text`` judged as Chris Walker's script, the way ``coach check`` judges it."""
+    context = Context(rep=Rep(name="Chris Walker", company="Northwind Logistics")).with_touch(touch)
+    return check_script(text, source=source, context=context, rubric=load_rubric(None))
