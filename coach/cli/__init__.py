@@ -14,7 +14,7 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -97,6 +97,21 @@ StoreOpt = Annotated[
         "data folder's].",
         show_default=False,
     ),
+]
+# The session filters coach sessions and coach export share.
+RepFilterOpt = Annotated[
+    str | None, typer.Option("--rep", help="Only this rep's takes (any case).")
+]
+TouchFilterOpt = Annotated[
+    int | None, typer.Option("--touch", "-t", min=1, help="Only takes for this touch.")
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", metavar="YYYY-MM-DD", help="Only takes from this day on (UTC)."),
+]
+MinScoreOpt = Annotated[
+    int | None,
+    typer.Option("--min-score", min=0, max=100, help="Only takes scoring at least this."),
 ]
 NoSaveOpt = Annotated[
     bool, typer.Option("--no-save", help="Do not save the take to the practice store.")
@@ -319,6 +334,18 @@ def _save(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _since_day(since: str | None) -> date | None:
+    """``--since YYYY-MM-DD`` as a date; one parser so every filtering command says the same."""
+    if since is None:
+        return None
+    try:
+        return date.fromisoformat(since)
+    except ValueError:
+        raise CoachError(
+            f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
+        ) from None
 
 
 def _rubric(path: Path | None) -> Rubric:
@@ -607,4 +634,4 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on ``app``.
-from coach.cli import manage, practice, reviewing  # noqa: E402, F401
+from coach.cli import manage, practice, reviewing, share  # noqa: E402, F401

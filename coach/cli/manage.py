@@ -11,8 +11,13 @@ from rich.markup import escape
 
 from coach.cli import (
     JsonOpt,
+    MinScoreOpt,
+    RepFilterOpt,
+    SinceOpt,
     StoreOpt,
+    TouchFilterOpt,
     _emit,
+    _since_day,
     app,
     err,
     out,
@@ -209,20 +214,10 @@ SessionIdArg = Annotated[
 @sessions_app.callback()
 def sessions_cmd(
     ctx: typer.Context,
-    rep: Annotated[
-        str | None, typer.Option("--rep", help="Only this rep's takes (any case).")
-    ] = None,
-    touch: Annotated[
-        int | None, typer.Option("--touch", "-t", min=1, help="Only takes for this touch.")
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="YYYY-MM-DD", help="Only takes from this day on (UTC)."),
-    ] = None,
-    min_score: Annotated[
-        int | None,
-        typer.Option("--min-score", min=0, max=100, help="Only takes scoring at least this."),
-    ] = None,
+    rep: RepFilterOpt = None,
+    touch: TouchFilterOpt = None,
+    since: SinceOpt = None,
+    min_score: MinScoreOpt = None,
     prospect: Annotated[
         str | None,
         typer.Option("--prospect", help="Only takes for this prospect (any case)."),
@@ -243,18 +238,9 @@ def sessions_cmd(
     if ctx.invoked_subcommand is not None:
         ctx.obj = store
         return
-    from datetime import date
-
     from coach.store import Store
 
-    day: date | None = None
-    if since is not None:
-        try:
-            day = date.fromisoformat(since)
-        except ValueError:
-            raise CoachError(
-                f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
-            ) from None
+    day = _since_day(since)
     with Store(store) as opened:
         found = opened.sessions(
             rep=rep, touch=touch, since=day, min_score=min_score, prospect=prospect
