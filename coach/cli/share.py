@@ -117,8 +117,9 @@ def import_cmd(
         done = opened_bundle.import_into(opened)
         path = opened.path
     out.print(
-        f"Imported {_count(done.sessions, 'session')} ({done.sessions - done.new} already "
-        f"here), {_count(done.review_items, 'review item')}, from {bundle} into {path}",
+        f"Imported {_count(done.new, 'new session')} ({done.sessions - done.new} of "
+        f"{done.sessions} already here), {_count(done.review_items, 'review item')}, "
+        f"from {bundle} into {path}",
         markup=False,
         soft_wrap=True,
     )
