@@ -567,7 +567,17 @@ class Store:
         ``session_id``).  A session already here is not added again, but review
         items it lacks are.  Returns the session, whether it was new, and how
         many review items were added.
+
+        Raises
+        ------
+        ValueError
+            A key that is not one of those columns (they become SQL names).
         """
+        _only(fields, _COLUMNS, but=("id", "audio_path"))
+        for item in comments:
+            _only(item, _COMMENT_COLUMNS, but=("id", "session_id"))
+        for item in overrides:
+            _only(item, _OVERRIDE_COLUMNS, but=("id", "session_id"))
         audio_dir = self.folder / "audio"
         tmp: Path | None = None
         try:
@@ -621,6 +631,14 @@ class Store:
     def _session(self, row: tuple[Any, ...]) -> Session:
         fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
         return Session(**fields, folder=self.folder)
+
+
+def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
+    """Refuse keys that are not ``columns`` (a comma list) minus ``but``."""
+    allowed = set(columns.split(", ")) - set(but)
+    unknown = set(row) - allowed
+    if unknown:
+        raise ValueError(f"not columns of the store: {', '.join(sorted(unknown))}")
 
 
 def _weights_json(weights: Weights) -> str:

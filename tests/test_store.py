@@ -300,3 +300,12 @@ def test_score_saves_one_session_with_its_flac(fixtures_dir: Path, coach_home: P
     assert session.source == str(take)
     assert session.audio == coach_home / "audio" / "1.flac"
     assert load(session.audio).duration_s == pytest.approx(load(take).duration_s, abs=0.05)
+
+
+def test_adopt_refuses_keys_that_are_not_columns(store: Store) -> None:
+    fields = {"uid": "a" * 32, "created_at": "2026-11-01T00:00:00Z", "score": 50}
+    with pytest.raises(ValueError, match="not columns of the store: evil"):
+        store.adopt({**fields, "evil": 1}, audio=None, comments=[], overrides=[])
+    with pytest.raises(ValueError, match="session_id"):
+        store.adopt(fields, audio=None, comments=[{"session_id": 9}], overrides=[])
+    assert store.sessions() == []
