@@ -13,7 +13,7 @@ import json
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -317,6 +317,18 @@ def _save(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _since_day(since: str | None) -> date | None:
+    """``--since YYYY-MM-DD`` as a date (``None`` when not given), for the commands that filter."""
+    if since is None:
+        return None
+    try:
+        return date.fromisoformat(since)
+    except ValueError:
+        raise CoachError(
+            f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
+        ) from None
 
 
 def _rubric(path: Path | None) -> Rubric:

@@ -13,6 +13,7 @@ from coach.cli import (
     JsonOpt,
     StoreOpt,
     _emit,
+    _since_day,
     app,
     err,
     out,
@@ -236,21 +237,12 @@ def sessions_cmd(
     if ctx.invoked_subcommand is not None:
         ctx.obj = store
         return
-    from datetime import date
-
     from rich.table import Table
 
     from coach.render import score_style
     from coach.store import Store
 
-    day: date | None = None
-    if since is not None:
-        try:
-            day = date.fromisoformat(since)
-        except ValueError:
-            raise CoachError(
-                f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
-            ) from None
+    day = _since_day(since)
     with Store(store) as opened:
         found = opened.sessions(rep=rep, touch=touch, since=day, min_score=min_score)
         path = opened.path
