@@ -607,4 +607,4 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on ``app``.
-from coach.cli import manage, practice  # noqa: E402, F401
+from coach.cli import manage, practice, team  # noqa: E402, F401
