@@ -76,20 +76,22 @@ def checks_table(
     return table
 
 
-def unjudged_line(checks: Sequence[CheckProgress]) -> Text:
+def unjudged_line(checks: Sequence[CheckProgress]) -> Text | None:
     """The checks every take skipped, named so their absence from the table is not a mystery."""
     skipped = [c.check_id for c in checks if not c.judged]
     if not skipped:
-        return Text("")
+        return None
     return Text(f" Not judged in these takes: {', '.join(skipped)}", style="dim")
 
 
 def rep_view(rep: RepProgress) -> RenderableType:
     """One rep: the headline line, then their checks by period."""
     labels = [f"{p.label} ({p.sessions})" for p in rep.periods]
-    return Group(
-        rep_line(rep), checks_table(rep.checks, labels), unjudged_line(rep.checks), Text("")
-    )
+    parts: list[RenderableType] = [rep_line(rep), checks_table(rep.checks, labels)]
+    unjudged = unjudged_line(rep.checks)
+    if unjudged is not None:
+        parts.append(unjudged)
+    return Group(*parts, Text(""))
 
 
 def most_broken_view(team: TeamProgress) -> RenderableType:
