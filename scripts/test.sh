@@ -10,11 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: PulseAudio for the virtual microphone,
-# PortAudio for sounddevice.  Installed when missing and we may (root + apt).
+# PortAudio for sounddevice, Chromium for the HTML report's browser test
+# (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# Installed when missing and we may (root + apt).
 need_apt=()
 command -v pulseaudio >/dev/null 2>&1 || need_apt+=(pulseaudio)
 command -v pactl >/dev/null 2>&1 || need_apt+=(pulseaudio-utils)
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || need_apt+=(libportaudio2)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need_apt[*]} (Debian packages the tests need)…"
@@ -22,7 +25,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "Note: install ${need_apt[*]} for the microphone tests (they skip without them)." >&2
+    echo "Note: install ${need_apt[*]} for the microphone and browser tests (they skip without them)." >&2
   fi
 fi
 

@@ -149,7 +149,8 @@ def test_round_trip_carries_sessions_audio_and_reviews(store_a: Store, tmp_path:
     imported = _cli("import", bundle, "--store", b_path)
     assert imported.exit_code == 0, imported.output
     assert imported.stdout.strip() == (
-        f"Imported 3 new sessions (0 of 3 already here), 2 review items, from {bundle} into {b_path}"
+        "Imported 3 new sessions (0 of 3 already here), 2 review items, "
+        f"from {bundle} into {b_path}"
     )
     with Store(b_path) as b:
         assert len(b.sessions()) == 3
@@ -172,7 +173,8 @@ def test_import_twice_adds_nothing_twice(store_a: Store, tmp_path: Path) -> None
     again = _cli("import", bundle, "--store", b_path)
     assert again.exit_code == 0, again.output
     assert again.stdout.strip() == (
-        f"Imported 0 new sessions (3 of 3 already here), 0 review items, from {bundle} into {b_path}"
+        "Imported 0 new sessions (3 of 3 already here), 0 review items, "
+        f"from {bundle} into {b_path}"
     )
     with Store(b_path) as b:
         sessions = b.sessions()
@@ -197,7 +199,8 @@ def test_review_made_elsewhere_comes_back_as_just_the_new_items(
     result = _cli("import", back, "--store", store_a.path)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
-        f"Imported 0 new sessions (3 of 3 already here), 1 review item, from {back} into {store_a.path}"
+        "Imported 0 new sessions (3 of 3 already here), 1 review item, "
+        f"from {back} into {store_a.path}"
     )
     assert len(store_a.sessions()) == 3
     assert [c.uid for c in store_a.comments(2)] == [note.uid]

@@ -634,4 +634,4 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on ``app``.
-from coach.cli import manage, practice, reviewing, share  # noqa: E402, F401
+from coach.cli import manage, practice, reviewing, share, team  # noqa: E402, F401

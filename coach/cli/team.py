@@ -1,0 +1,202 @@
+"""Commands for a team lead: progress over time in the terminal, and the HTML team report."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coach.cli import StoreOpt, _since_day, app, out
+from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    from coach.html_report import TakeView
+    from coach.store import Session, Store
+
+RepOpt = Annotated[
+    str | None, typer.Option("--rep", help="Only this rep's takes (any case).", show_default=False)
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="Only takes from this day on (UTC).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def progress(
+    rep: RepOpt = None,
+    since: SinceOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print coach.progress/1 JSON instead.")
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Show each rep's score trend and how often each check passes, over time.
+
+    Per rep: takes, first → latest score, a sparkline of every score in time
+    order, and each check's pass rate by ISO week (or earlier vs. recent half
+    when the takes span fewer than three weeks) with an arrow for the trend.
+    Then the checks the team passes least. Scores and checks are as reviewed:
+    a lead's overrides count.
+
+    Example: coach progress --rep "Chris Walker" --since 2025-03-01
+    """
+    from coach.progress import Entry, team_progress, to_json
+    from coach.render_team import progress_view
+    from coach.store import Store
+
+    day = _since_day(since)
+    with Store(store) as opened:
+        sessions = opened.sessions(rep=rep, since=day)
+        entries = [Entry.of(s, opened.reviewed_report(s)) for s in sessions]
+        path = opened.path
+    team = team_progress(entries)
+    if as_json:
+        payload = {**to_json(team), "store": str(path), "rep": rep, "since": since}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not entries:
+        out.print(_nothing(path, rep=rep, since=since), markup=False, soft_wrap=True)
+        return
+    heading = f"Progress: {_scope(team.sessions, len(team.reps), rep=rep, since=since)}"
+    out.print(progress_view(team, heading=heading))
+
+
+@app.command()
+def report(
+    rep: RepOpt = None,
+    since: SinceOpt = None,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="The HTML file to write.", metavar="FILE.html"),
+    ] = Path("team-report.html"),
+    store: StoreOpt = None,
+) -> None:
+    """Write the team report: one HTML file to open in any browser, offline.
+
+    A team summary (takes per rep, average score, a chart of scores over time,
+    check pass rates), then every take: a player with the audio embedded, the
+    transcript with each finding marked where it was said (click a word to
+    hear it), the checks with any override, and the review comments. Nothing
+    on the page loads from the network, so it can be mailed or archived whole.
+
+    Example: coach report --since 2025-03-01 --out team.html
+    """
+    from coach.html_report import build_html
+    from coach.progress import Entry, team_progress
+    from coach.store import Store
+
+    day = _since_day(since)
+    target = _output(out_path)
+    with Store(store) as opened:
+        takes = [_take_view(opened, s) for s in opened.sessions(rep=rep, since=day)]
+        path = opened.path
+    if not takes:
+        out.print(
+            _nothing(path, rep=rep, since=since) + " No report written.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    team = team_progress([Entry.of(t.session, t.report) for t in takes])
+    html = build_html(
+        team,
+        takes,
+        generated=datetime.now(UTC),
+        scope=_filters(rep=rep, since=since),
+    )
+    size = _write(target, html)
+    out.print(
+        f"Wrote {target} ({_size(size)}): "
+        f"{_scope(team.sessions, len(team.reps), rep=rep, since=since)}. Open it in a browser.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _take_view(store: Store, session: Session) -> TakeView:
+    """A take as the report shows it: reviewed report, comments and the FLAC's bytes."""
+    from coach.html_report import TakeView
+
+    audio, note = _audio_bytes(session)
+    return TakeView(
+        session=session,
+        report=store.reviewed_report(session),
+        comments=tuple(store.comments(session.id)),
+        audio=audio,
+        audio_note=note,
+    )
+
+
+def _audio_bytes(session: Session) -> tuple[bytes | None, str]:
+    """The take's stored FLAC, or ``None`` and the reason the page gives instead of a player."""
+    if session.audio is None:
+        return None, "No audio was kept for this take."
+    try:
+        return session.audio.read_bytes(), ""
+    except FileNotFoundError:
+        return None, f"The audio file is missing: {session.audio}"
+    except OSError as exc:
+        return None, f"The audio file cannot be read: {session.audio} ({exc.strerror})"
+
+
+def _output(path: Path) -> Path:
+    """Refuse an --out that cannot be a new file before any work is done."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise CoachError(f"--out {path} is a folder — give a file name, e.g. {path / 'team.html'}")
+    if not path.parent.is_dir():
+        raise CoachError(
+            f"--out {path}: the folder {path.parent} does not exist — create it or choose another"
+        )
+    return path
+
+
+def _write(path: Path, text: str) -> int:
+    """Write the page next to its final name, then rename: a reader never sees half a report."""
+    data = text.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CoachError(
+            f"cannot write --out {path}: {exc.strerror or exc} — choose a file you can write"
+        ) from None
+    return len(data)
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{max(1, round(n / 1000))} kB"
+
+
+def _filters(*, rep: str | None, since: str | None) -> str:
+    return " ".join(
+        p for p in (f"rep {rep}" if rep else "", f"since {since}" if since else "") if p
+    )
+
+
+def _scope(takes: int, reps: int, *, rep: str | None, since: str | None) -> str:
+    counts = f"{takes} take{'s' if takes != 1 else ''} by {reps} rep{'s' if reps != 1 else ''}"
+    filters = _filters(rep=rep, since=since)
+    return f"{counts} ({filters})" if filters else counts
+
+
+def _nothing(path: Path, *, rep: str | None, since: str | None) -> str:
+    if rep is not None or since is not None:
+        return f"No sessions match in {path}."
+    return f"No saved sessions yet in {path}. Score a take: coach score take.m4a"

@@ -1,0 +1,525 @@
+"""The team report: one self-contained HTML page a lead can open, share and listen to offline.
+
+Pure: :func:`build_html` turns the team's progress and each take's data
+(report as reviewed, comments, FLAC bytes) into a string; the CLI reads the
+store and writes the file.  Nothing on the page loads from the network: CSS,
+the score chart (SVG) and the one small script are inline, each take's audio
+is a ``data:`` URI, and a Content-Security-Policy allows only that inline CSS
+and script (by hash) and ``data:`` media.
+
+Every string that came from a person — transcript, rep, card, prospect,
+check messages, comments — goes through :func:`html.escape`, so a transcript
+saying ``<script>`` shows those characters; the policy is the second lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING
+
+from coach.progress import CheckProgress, Rate, RepProgress, TeamProgress, parse_time, sparkline
+from coach.rubric.core import clock
+
+if TYPE_CHECKING:
+    from coach.report import Report
+    from coach.review import Comment
+    from coach.rubric.core import Check
+    from coach.store import Session
+
+#: a word is marked by a finding when its middle falls in the evidence span (± this), seconds
+SPAN_SLACK_S = 0.05
+#: worst first: a word in a failed and a passed check's evidence shows the failure
+STATUS_RANK = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}
+#: rep colours on the chart and legend, in order (classes rep-0 … rep-7)
+REP_COLOURS = (
+    "#2563eb",
+    "#dc2626",
+    "#16a34a",
+    "#9333ea",
+    "#ea580c",
+    "#0891b2",
+    "#ca8a04",
+    "#db2777",
+)
+
+
+@dataclass(frozen=True)
+class TakeView:
+    """Everything the page shows about one saved take.
+
+    ``report`` is the report as reviewed (``store.reviewed_report``);
+    ``audio`` the stored FLAC's bytes, or ``None`` with ``audio_note``
+    saying why there is no player.
+    """
+
+    session: Session
+    report: Report
+    comments: tuple[Comment, ...]
+    audio: bytes | None
+    audio_note: str = ""
+
+
+CSS = """
+:root { --pass: #15803d; --warn: #b45309; --fail: #b91c1c; --skip: #6b7280;
+  --pass-bg: #dcfce7; --warn-bg: #fef3c7; --fail-bg: #fee2e2; --line: #e5e7eb; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827;
+  max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { margin-bottom: 0; } h2 { border-bottom: 2px solid var(--line); padding-bottom: .2rem; }
+.muted { color: #6b7280; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid var(--line);
+  vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.spark { font-family: ui-monospace, monospace; letter-spacing: -1px; }
+.rate-good { background: var(--pass-bg); } .rate-mid { background: var(--warn-bg); }
+.rate-low { background: var(--fail-bg); }
+.trend-up { color: var(--pass); } .trend-down { color: var(--fail); }
+.trend-flat { color: #6b7280; }
+.chart { width: 100%; max-width: 46rem; height: auto; }
+.chart .grid { stroke: var(--line); } .chart .axis { fill: #6b7280; font-size: 11px; }
+.chart polyline { fill: none; stroke-width: 2; }
+.legend span { margin-right: 1rem; } .legend b { display: inline-block; width: .8rem;
+  height: .8rem; border-radius: 50%; margin-right: .3rem; vertical-align: -1px; }
+.session { border: 1px solid var(--line); border-radius: .5rem; padding: .2rem 1rem 1rem;
+  margin: 1.5rem 0; }
+.session h3 { margin-bottom: .2rem; }
+.score { font-weight: 700; padding: 0 .4rem; border-radius: .3rem; }
+.score-good { background: var(--pass-bg); color: var(--pass); }
+.score-mid { background: var(--warn-bg); color: var(--warn); }
+.score-low { background: var(--fail-bg); color: var(--fail); }
+audio { width: 100%; margin: .5rem 0; }
+.no-audio { background: #f3f4f6; padding: .5rem; border-radius: .3rem; }
+.transcript { background: #f9fafb; padding: .6rem .8rem; border-radius: .3rem; }
+.w { cursor: pointer; border-radius: .2rem; }
+.w:hover { outline: 1px solid #9ca3af; }
+/* problems stand out; what passed is marked quietly */
+.w.pass { text-decoration: underline dotted var(--pass); }
+.w.warn { background: var(--warn-bg); }
+.w.fail { background: var(--fail-bg); text-decoration: underline wavy var(--fail); }
+.w.now { outline: 2px solid #2563eb; }
+.status { font-weight: 700; text-transform: uppercase; font-size: .75rem; }
+.status.pass { color: var(--pass); } .status.warn { color: var(--warn); }
+.status.fail { color: var(--fail); } .status.skip { color: var(--skip); }
+.override { font-size: .85rem; background: #eef2ff; padding: .1rem .4rem; border-radius: .3rem; }
+.advice { color: #374151; font-size: .9rem; }
+.comments li { margin: .2rem 0; } a.seek { font-variant-numeric: tabular-nums; }
+"""
+
+# Clicking a word or a comment's time plays the take from there; the word being
+# played is outlined.  Delegated from the document so it stays one small script.
+SCRIPT = """
+document.addEventListener("click", function (event) {
+  var target = event.target.closest("[data-t]");
+  var take = target && target.closest(".session");
+  var audio = take && take.querySelector("audio");
+  if (!audio) { return; }
+  event.preventDefault();
+  audio.currentTime = parseFloat(target.dataset.t);
+  audio.play().catch(function () {});
+});
+document.addEventListener("timeupdate", function (event) {
+  var audio = event.target;
+  var take = audio.closest(".session");
+  take.querySelectorAll(".w").forEach(function (word) {
+    var start = parseFloat(word.dataset.t), end = parseFloat(word.dataset.end);
+    word.classList.toggle("now", !audio.paused && start <= audio.currentTime
+      && audio.currentTime < end);
+  });
+}, true);
+"""
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _policy() -> str:
+    """Only the page's own inline CSS and script run; media only from data: URIs."""
+    return (
+        f"default-src 'none'; style-src '{_sha256(CSS)}'; script-src '{_sha256(SCRIPT)}'; "
+        "media-src data:; img-src data:"
+    )
+
+
+def build_html(
+    team: TeamProgress, takes: Sequence[TakeView], *, generated: datetime, scope: str
+) -> str:
+    """The whole page: the team summary, an index of the takes, then each take.
+
+    ``takes`` are shown in the order given (the CLI passes newest first);
+    ``scope`` says in words which takes these are (``"since 2025-03-01"``).
+    """
+    parts = [
+        _head(),
+        "<body>",
+        "<h1>Voicemail Coach — team report</h1>",
+        f'<p class="muted">{escape(_scope_line(team, scope, generated))}</p>',
+        _summary(team),
+        _index(takes),
+        '<section id="takes"><h2>Takes</h2>',
+        *(_take(t) for t in takes),
+        "</section>",
+        f"<script>{SCRIPT}</script>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _head() -> str:
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_policy()}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        "<title>Voicemail Coach — team report</title>\n"
+        f"<style>{CSS}</style></head>"
+    )
+
+
+def _scope_line(team: TeamProgress, scope: str, generated: datetime) -> str:
+    reps = len(team.reps)
+    counts = f"{_plural(team.sessions, 'take')} by {_plural(reps, 'rep')}"
+    when = generated.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return " · ".join(p for p in (counts, scope, f"made {when}") if p)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# -- the team summary ------------------------------------------------------------
+
+
+def _summary(team: TeamProgress) -> str:
+    return "\n".join(
+        [
+            '<section id="summary"><h2>Team summary</h2>',
+            _reps_table(team.reps),
+            "<h3>Scores over time</h3>",
+            score_chart(team.reps),
+            _legend(team.reps),
+            "<h3>Check pass rates</h3>",
+            _most_broken(team),
+            _checks_table(team),
+            "</section>",
+        ]
+    )
+
+
+def _reps_table(reps: Sequence[RepProgress]) -> str:
+    rows = [
+        "<table><tr><th>Rep</th><th class=num>Takes</th><th class=num>First → latest</th>"
+        "<th class=num>Average</th><th class=num>Best</th><th>Trend</th><th>Scores</th></tr>"
+    ]
+    for rep in reps:
+        rows.append(
+            f"<tr><td>{escape(rep.rep or '(no rep name)')}</td>"
+            f"<td class=num>{rep.sessions}</td>"
+            f"<td class=num>{_score_badge(rep.first_score)} → {_score_badge(rep.latest_score)}</td>"
+            f"<td class=num>{rep.average_score:.0f}</td><td class=num>{rep.best_score}</td>"
+            f"<td>{_trend(rep.score_trend)}</td>"
+            f'<td class="spark">{sparkline([p.score for p in rep.points])}</td></tr>'
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def score_chart(reps: Sequence[RepProgress], *, width: int = 720, height: int = 240) -> str:
+    """Every rep's scores over time as an inline SVG line chart (0–100, gridlines at 20s)."""
+    left, right, top, bottom = 36, 12, 10, 24
+    points = [p for rep in reps for p in rep.points]
+    if not points:
+        return ""
+    first = min(p.at for p in points).timestamp()
+    span = max(p.at for p in points).timestamp() - first
+
+    def x(at: datetime) -> float:
+        inner = width - left - right
+        return left + (inner / 2 if span == 0 else (at.timestamp() - first) / span * inner)
+
+    def y(score: int) -> float:
+        return top + (100 - score) / 100 * (height - top - bottom)
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="Scores over time, one line per rep">'
+    ]
+    for level in range(0, 101, 20):
+        out.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(level):.1f}" '
+            f'y2="{y(level):.1f}"/><text class="axis" x="{left - 6}" y="{y(level) + 4:.1f}" '
+            f'text-anchor="end">{level}</text>'
+        )
+    days = sorted({p.at.date() for p in points})
+    out.append(
+        f'<text class="axis" x="{left}" y="{height - 6}">{days[0].isoformat()}</text>'
+        f'<text class="axis" x="{width - right}" y="{height - 6}" text-anchor="end">'
+        f"{days[-1].isoformat()}</text>"
+    )
+    for i, rep in enumerate(reps):
+        colour = REP_COLOURS[i % len(REP_COLOURS)]
+        coords = " ".join(f"{x(p.at):.1f},{y(p.score):.1f}" for p in rep.points)
+        out.append(f'<polyline stroke="{colour}" points="{coords}"/>')
+        for p in rep.points:
+            tip = f"{rep.rep or '(no rep name)'} — take {p.session_id}, {_day(p.at)}: {p.score}"
+            out.append(
+                f'<circle cx="{x(p.at):.1f}" cy="{y(p.score):.1f}" r="4" fill="{colour}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _legend(reps: Sequence[RepProgress]) -> str:
+    items = []
+    for i, rep in enumerate(reps):
+        colour = REP_COLOURS[i % len(REP_COLOURS)]
+        swatch = f'<svg width="12" height="12"><circle cx="6" cy="6" r="6" fill="{colour}"/></svg>'
+        items.append(f"<span>{swatch} {escape(rep.rep or '(no rep name)')}</span>")
+    return f'<p class="legend">{"".join(items)}</p>'
+
+
+def _most_broken(team: TeamProgress) -> str:
+    if not team.most_broken:
+        return "<p>Every check passed in every judged take.</p>"
+    items = "".join(
+        f"<li><b>{escape(c.check_id)}</b>: {_percent(c.overall)} passed "
+        f"({c.overall.passed} of {c.overall.judged} takes) {_trend(c.trend)}</li>"
+        for c in team.most_broken
+    )
+    return f"<p>What {escape(team.whose)} keeps breaking:</p><ul>{items}</ul>"
+
+
+def _checks_table(team: TeamProgress) -> str:
+    labels = [f"{p.label} ({p.sessions})" for p in team.periods]
+    head = "".join(f"<th class=num>{escape(label)}</th>" for label in labels)
+    rows = [f"<table><tr><th>Check</th>{head}<th class=num>Overall</th><th>Trend</th></tr>"]
+    rows += [_check_row(c) for c in team.checks if c.judged]
+    rows.append("</table>")
+    skipped = [c.check_id for c in team.checks if not c.judged]
+    if skipped:
+        rows.append(f'<p class="muted">Not judged in these takes: {escape(", ".join(skipped))}</p>')
+    return "\n".join(rows)
+
+
+def _check_row(check: CheckProgress) -> str:
+    cells = "".join(_rate_cell(r) for r in check.periods)
+    return (
+        f"<tr><td>{escape(check.check_id)}</td>{cells}{_rate_cell(check.overall)}"
+        f"<td>{_trend(check.trend)}</td></tr>"
+    )
+
+
+def _rate_cell(rate: Rate) -> str:
+    if rate.rate is None:
+        return '<td class="num muted">—</td>'
+    band = "good" if rate.rate >= 0.8 else "mid" if rate.rate >= 0.5 else "low"
+    tip = f"{rate.passed} of {rate.judged} passed"
+    return f'<td class="num rate-{band}" title="{tip}">{_percent(rate)}</td>'
+
+
+def _percent(rate: Rate) -> str:
+    return "—" if rate.rate is None else f"{rate.rate:.0%}"
+
+
+def _trend(trend: str | None) -> str:
+    if trend is None:
+        return ""
+    mark = {"up": "↑", "down": "↓", "flat": "→"}[trend]
+    return f'<span class="trend-{trend}" title="{trend}">{mark}</span>'
+
+
+def _score_badge(score: int, *, out_of: bool = False) -> str:
+    band = "good" if score >= 80 else "mid" if score >= 60 else "low"
+    return f'<span class="score score-{band}">{score}{"/100" if out_of else ""}</span>'
+
+
+def _day(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# -- the takes -------------------------------------------------------------------
+
+
+def _index(takes: Sequence[TakeView]) -> str:
+    rows = [
+        '<section id="index"><h2>All takes</h2><table><tr><th>Take</th><th>When</th>'
+        "<th>Rep</th><th>Card</th><th class=num>Touch</th><th class=num>Score</th>"
+        "<th>Reviewed</th></tr>"
+    ]
+    for t in takes:
+        s = t.session
+        touch = "—" if s.touch is None else str(s.touch)
+        rows.append(
+            f'<tr><td><a href="#take-{s.id}">{s.id}</a></td>'
+            f"<td>{_day(parse_time(s.created_at))}</td>"
+            f"<td>{escape(s.rep) or '—'}</td><td>{escape(s.card_id) or '—'}</td>"
+            f"<td class=num>{touch}</td><td class=num>{_score_badge(s.score)}</td>"
+            f"<td>{'yes' if s.reviewed_at else ''}</td></tr>"
+        )
+    rows.append("</table></section>")
+    return "\n".join(rows)
+
+
+def _take(take: TakeView) -> str:
+    s = take.session
+    return "\n".join(
+        [
+            f'<article class="session" id="take-{s.id}">',
+            f"<h3>Take {s.id} · {escape(_who(s))}</h3>",
+            _take_line(take),
+            _player(take),
+            _fixes(take.report),
+            "<h4>What was said</h4>",
+            transcript_html(take.report),
+            "<h4>Checks</h4>",
+            checks_html(take.report),
+            "<h4>Review comments</h4>",
+            comments_html(take.comments, take_id=s.id),
+            "</article>",
+        ]
+    )
+
+
+def _who(s: Session) -> str:
+    prospect = s.prospect + (f" ({s.prospect_company})" if s.prospect_company else "")
+    return " · ".join(
+        p
+        for p in (
+            _day(parse_time(s.created_at)),
+            s.rep or "(no rep name)",
+            f"card {s.card_id}" if s.card_id else "",
+            f"touch #{s.touch}" if s.touch is not None else "",
+            f"for {prospect}" if s.prospect else "",
+        )
+        if p
+    )
+
+
+def _take_line(take: TakeView) -> str:
+    """The score (and the coach's own when a lead's review changed it) and the key metrics."""
+    s, r = take.session, take.report
+    first = take.session.report.score
+    reviewed = f" (reviewed; the coach gave {first})" if r.overrides and first != s.score else ""
+    m = r.metrics
+    facts = [f"{m.duration_s:.1f} s", f"{m.words} words"]
+    if m.wpm is not None:
+        facts.append(f"{m.wpm:.0f} wpm")
+    facts.append(_plural(m.filler_count, "filler"))
+    return (
+        f"<p>{_score_badge(s.score, out_of=True)}{escape(reviewed)} · "
+        f'<span class="muted">{escape(" · ".join(facts))} · {escape(s.source)}</span></p>'
+    )
+
+
+def _player(take: TakeView) -> str:
+    if take.audio is None:
+        return f'<p class="no-audio">{escape(take.audio_note or "No audio for this take.")}</p>'
+    data = base64.b64encode(take.audio).decode("ascii")
+    return f'<audio controls preload="metadata" src="data:audio/flac;base64,{data}"></audio>'
+
+
+def _fixes(report: Report) -> str:
+    if not report.fixes:
+        return ""
+    items = "".join(f"<li>{escape(f)}</li>" for f in report.fixes)
+    return f"<p><b>Fix first</b></p><ol>{items}</ol>"
+
+
+def transcript_html(report: Report) -> str:
+    """The transcript, each word a seek target, words inside a finding's evidence marked.
+
+    A word carries the worst status of the checks whose evidence covers it,
+    and a tooltip with those checks' messages.
+    """
+    words = report.transcript.words
+    if not words:
+        return '<p class="transcript muted">No words were recognised.</p>'
+    marks = word_marks(report)
+    spans = []
+    for word, checks in zip(words, marks, strict=True):
+        classes = "w"
+        tip = ""
+        if checks:
+            classes += " " + checks[0].status
+            tip = f' title="{escape(_tooltip(report, checks))}"'
+        spans.append(
+            f'<span class="{classes}" data-t="{word.start:.2f}" data-end="{word.end:.2f}"{tip}>'
+            f"{escape(word.text)}</span>"
+        )
+    return f'<p class="transcript">{" ".join(spans)}</p>'
+
+
+def word_marks(report: Report) -> list[list[Check]]:
+    """For each word, the judged checks whose evidence spans its middle, worst first."""
+    words = report.transcript.words
+    marks: list[list[Check]] = [[] for _ in words]
+    for check in report.checks:
+        if check.status == "skip":
+            continue
+        for evidence in check.evidence:
+            if evidence.start is None or evidence.end is None:
+                continue
+            lo, hi = evidence.start - SPAN_SLACK_S, evidence.end + SPAN_SLACK_S
+            for i, word in enumerate(words):
+                if lo <= (word.start + word.end) / 2 <= hi and check not in marks[i]:
+                    marks[i].append(check)
+    for checks in marks:
+        checks.sort(key=lambda c: STATUS_RANK[c.status])
+    return marks
+
+
+def _tooltip(report: Report, checks: Sequence[Check]) -> str:
+    lines = []
+    for c in checks:
+        note = report.override_of(c.id)
+        status = f"{c.status}, a lead's override of {note.original}" if note else c.status
+        lines.append(f"{c.id} ({status}): {c.message}")
+    return "\n".join(lines)
+
+
+def checks_html(report: Report) -> str:
+    """Each check: status, message, advice, and a lead's override shown as one."""
+    rows = ["<table><tr><th>Status</th><th>Check</th><th>Finding and advice</th></tr>"]
+    for c in report.checks:
+        note = report.override_of(c.id)
+        override = ""
+        if note is not None:
+            by = f" by {note.author}" if note.author else ""
+            override = (
+                f'<br><span class="override">Override{escape(by)}: {escape(note.original)} → '
+                f"{escape(note.status)} — {escape(note.reason)}</span>"
+            )
+        advice = f'<br><span class="advice">{escape(c.advice)}</span>' if c.advice else ""
+        rows.append(
+            f'<tr><td><span class="status {c.status}">{escape(c.status)}</span></td>'
+            f"<td>{escape(c.id)}</td><td>{escape(c.message)}{advice}{override}</td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def comments_html(comments: Sequence[Comment], *, take_id: int) -> str:
+    """A lead's comments; one pinned to a moment links there (m:ss), others say whole take.
+
+    The link's ``href`` is the take itself, so without audio (or script) it
+    still lands somewhere sensible.
+    """
+    if not comments:
+        return '<p class="muted">No comments yet.</p>'
+    items = []
+    for c in comments:
+        if c.at_s is None:
+            when = '<span class="muted">whole take</span>'
+        else:
+            when = (
+                f'<a class="seek" href="#take-{take_id}" data-t="{c.at_s:.2f}">{clock(c.at_s)}</a>'
+            )
+        by = f' <span class="muted">— {escape(c.author)}</span>' if c.author else ""
+        items.append(f"<li>{when} {escape(c.text)}{by}</li>")
+    return f'<ul class="comments">{"".join(items)}</ul>'

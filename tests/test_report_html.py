@@ -1,0 +1,430 @@
+"""``coach report``: the self-contained HTML team report, read as text and in a real browser.
+
+The real take is ``t1_good_slt.flac`` scored by the bundled model and saved
+with its audio, so the page embeds a real FLAC and marks real word times.
+Beside it, a written-script take whose transcript, rep name, card and
+comments try to inject markup: they must come out as text.
+
+The browser test opens the page in Debian's Chromium through Playwright
+(``executable_path``: Playwright never downloads a browser).  Without
+Chromium or Playwright it skips, saying what to install; under CI (``CI``
+set) it fails instead, so it can never silently stop running.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.audio import load
+from coach.cli import app
+from coach.context import Context, Prospect, Rep
+from coach.html_report import score_chart, transcript_html, word_marks
+from coach.pipeline import check_script, score_file
+from coach.progress import Entry, rep_progress
+from coach.report import Report
+from coach.rubric.core import Check, Evidence, load_rubric
+from coach.store import Store
+from coach.transcribe import Transcript, Word
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+TAKE = "t1_good_slt.flac"
+INJECTION = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IMG_INJECTION = '<img src=x onerror="window.pwned=1">'
+HOSTILE_SCRIPT = (
+    f"Hi Dana, this is Chris Walker from Northwind Logistics. {INJECTION} Call me at 415-555-0134."
+)
+
+_SCORED: dict[str, Report] = {}
+
+
+def _real_report(transcriber: Any, fixtures_dir: Path) -> Report:
+    """The fixture take scored by the real model, once for the whole module."""
+    if TAKE not in _SCORED:
+        context = Context(
+            touch=1,
+            rep=Rep(name="Chris Walker", company="Northwind Logistics", phone="4155550134"),
+            prospect=Prospect(name="Dana Reyes", company="Acme"),
+        )
+        _SCORED[TAKE] = score_file(
+            fixtures_dir / TAKE,
+            transcriber=transcriber,
+            context=context,
+            rubric=load_rubric(None),
+            max_minutes=15,
+        )
+    return _SCORED[TAKE]
+
+
+def _script_report(text: str) -> Report:
+    context = Context(rep=Rep(name="Pat Lee", company="Northwind Logistics")).with_touch(1)
+    return check_script(text, source="script.txt", context=context, rubric=load_rubric(None))
+
+
+def _save_real_take(store: Store, transcriber: Any, fixtures_dir: Path) -> int:
+    """The real take with its audio, a comment at 0:03 and a lead's override of one check."""
+    report = _real_report(transcriber, fixtures_dir)
+    samples = load(fixtures_dir / TAKE).samples
+    session = store.save(
+        report, rep="Chris Walker", card_id="acme-t1", prospect="Dana Reyes", audio=samples
+    )
+    store.add_comment(session.id, "Slow down on the number here", at_s=3.0, author="Sam")
+    flipped = next(c for c in report.checks if c.status == "pass")
+    store.add_override(session.id, flipped.id, "warn", "sounded rushed to me", author="Sam")
+    return session.id
+
+
+def _save_hostile_take(store: Store) -> int:
+    """A take where everything a person typed tries to be markup."""
+    session = store.save(
+        _script_report(HOSTILE_SCRIPT),
+        rep="Pat <b>Lee</b>",
+        card_id='acme"><script>alert(2)</script>',
+        prospect="Dana <i>Reyes</i>",
+    )
+    store.add_comment(session.id, f"{INJECTION} is not a greeting", at_s=1.5, author="<Sam>")
+    store.add_comment(session.id, IMG_INJECTION, author="Sam")
+    store.add_override(session.id, "hook", "fail", f"{INJECTION} made up", author="Sam")
+    return session.id
+
+
+def _report(tmp_path: Path, *args: str) -> tuple[str, Path]:
+    out = tmp_path / "team.html"
+    result = runner.invoke(app, ["report", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout, out
+
+
+# -- the page as text -------------------------------------------------------------
+
+
+@pytest.mark.model
+def test_report_embeds_the_real_take_and_marks_findings(
+    transcriber: Any, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    with Store() as store:
+        take_id = _save_real_take(store, transcriber, fixtures_dir)
+        session = store.get(take_id)
+        reviewed = store.reviewed_report(session)
+        flac = session.audio.read_bytes() if session.audio else b""
+    stdout, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    size = out.stat().st_size
+    assert f"Wrote {out} ({round(size / 1000)} kB): 1 take by 1 rep." in stdout
+    # The stored FLAC itself, as a data: URI on a player.
+    players = re.findall(
+        r'<audio controls preload="metadata" src="data:audio/flac;base64,([^"]+)"', page
+    )
+    assert len(players) == 1 and base64.b64decode(players[0]) == flac
+    # The callback number's words are marked with its check's status and message.
+    number = next(c for c in reviewed.checks if c.id == "callback_number")
+    assert number.status == "pass"
+    first_number_word = next(
+        w for w in reviewed.transcript.words if (number.evidence[0].start or 0) <= w.start
+    )
+    span = re.search(
+        rf'<span class="w (\w+)" data-t="{first_number_word.start:.2f}"[^>]*title="([^"]*)"', page
+    )
+    assert span is not None
+    assert "callback_number (pass)" in span.group(2)
+    # The lead's override is shown as one, and the score is the reviewed one.
+    note = reviewed.overrides[0]
+    assert "Override by Sam: pass → warn — sounded rushed to me" in page
+    assert f"{note.check_id} (warn, a lead&#x27;s override of pass)" in page
+    assert f">{session.score}/100</span> (reviewed; the coach gave {session.report.score})" in page
+    # The comment links to its moment.
+    assert 'data-t="3.00">0:03</a> Slow down on the number here' in page
+    # The summary: one rep, a chart point, pass rates.
+    assert "<td>Chris Walker</td><td class=num>1</td>" in page
+    assert page.count("<circle cx=") == 1 + 1  # the chart's point and the legend's swatch
+
+
+def test_report_escapes_everything_a_person_wrote(tmp_path: Path) -> None:
+    with Store() as store:
+        _save_hostile_take(store)
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    # The transcript word, the comment and the override reason, all as text.
+    assert f">{ESCAPED}</span>" in page  # the transcript's word
+    assert f"{ESCAPED} is not a greeting" in page
+    assert f"{ESCAPED} made up" in page
+    assert "&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;" in page
+    assert "Pat &lt;b&gt;Lee&lt;/b&gt;" in page and "<b>Lee</b>" not in page
+    assert "Dana &lt;i&gt;Reyes&lt;/i&gt;" in page
+    assert "acme&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert "&lt;Sam&gt;" in page
+    # One <script> on the page: the report's own, at the end.
+    assert len(re.findall(r"<script", page, re.IGNORECASE)) == 1
+    assert page.rstrip().endswith("</script>\n</body></html>".rstrip())
+    assert "<img" not in page
+
+
+def test_report_is_self_contained(tmp_path: Path) -> None:
+    with Store() as store:
+        store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    sources = re.findall(r'\bsrc="([^"]*)"', page)
+    assert sources and all(s.startswith("data:") for s in sources)
+    links = re.findall(r'\bhref="([^"]*)"', page)
+    assert links and all(h.startswith(("#", "data:")) for h in links)
+    assert "http://" not in page and "https://" not in page
+    assert "@import" not in page and "url(" not in page
+    assert "default-src 'none'" in page  # and the browser is told so
+
+
+def _tone(seconds: float = 1.0) -> Any:
+    import numpy as np
+
+    t = np.arange(int(16_000 * seconds)) / 16_000
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def test_report_says_so_when_the_audio_is_gone(tmp_path: Path) -> None:
+    with Store() as store:
+        kept = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
+        store.save(_script_report(HOSTILE_SCRIPT), rep="Pat")  # saved without audio
+        assert kept.audio is not None
+        kept.audio.unlink()
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    assert "<audio" not in page
+    assert f"The audio file is missing: {kept.audio}" in page
+    assert "No audio was kept for this take." in page
+
+
+def test_report_filters_by_rep_and_since(tmp_path: Path, coach_home: Path) -> None:
+    with Store() as store:
+        store.save(_script_report(HOSTILE_SCRIPT), rep="Pat Lee")
+        store.save(_script_report(HOSTILE_SCRIPT), rep="Chris Walker")
+        old = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat Lee")
+    import sqlite3
+
+    con = sqlite3.connect(coach_home / "coach.db")
+    with con:
+        con.execute(
+            "UPDATE sessions SET created_at = '2024-01-02T10:00:00Z' WHERE id = ?", (old.id,)
+        )
+    con.close()
+    today = datetime.now(UTC).date().isoformat()
+    stdout, out = _report(tmp_path, "--rep", "pat lee", "--since", today)
+    assert f"1 take by 1 rep (rep pat lee since {today})" in stdout
+    page = out.read_text(encoding="utf-8")
+    assert 'id="take-1"' in page
+    assert 'id="take-2"' not in page and f'id="take-{old.id}"' not in page
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [],
+            "No saved sessions yet in {store}. Score a take: coach score take.m4a"
+            " No report written.",
+        ),
+        (["--rep", "nobody"], "No sessions match in {store}. No report written."),
+    ],
+)
+def test_report_with_nothing_to_show(
+    args: list[str], expected: str, tmp_path: Path, coach_home: Path
+) -> None:
+    out = tmp_path / "team.html"
+    result = runner.invoke(app, ["report", "--out", str(out), *args])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == expected.format(store=coach_home / "coach.db")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        ("{tmp}", "Error: --out {tmp} is a folder — give a file name, e.g. {tmp}/team.html"),
+        (
+            "{tmp}/no/such/team.html",
+            "Error: --out {tmp}/no/such/team.html: the folder {tmp}/no/such does not exist",
+        ),
+        (
+            "{tmp}/a-file/team.html",
+            "Error: --out {tmp}/a-file/team.html: the folder {tmp}/a-file does not exist",
+        ),
+        # /proc refuses new files even to root: the write itself fails, after the work.
+        ("/proc/team.html", "Error: cannot write --out /proc/team.html: "),
+    ],
+)
+def test_report_unwritable_out(out: str, expected: str, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with Store() as store:
+        store.save(_script_report(HOSTILE_SCRIPT), rep="Pat")
+    result = runner.invoke(app, ["report", "--out", out.format(tmp=tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(expected.format(tmp=tmp_path))
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "coach-home"]
+
+
+def test_report_bad_since(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["report", "--since", "yesterday", "--out", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Error: --since 'yesterday' is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
+    )
+
+
+# -- the pure pieces -------------------------------------------------------------------
+
+
+WORDS = ("hi", "call", "me", "at", "555", "now")
+
+
+def _hand_report(checks: list[Check]) -> Report:
+    words = tuple(Word(text, i * 0.5, i * 0.5 + 0.4) for i, text in enumerate(WORDS))
+    base = _script_report("Hi.")
+    from dataclasses import replace
+
+    return replace(base, transcript=Transcript(text="", words=words), checks=tuple(checks))
+
+
+def test_word_marks_take_the_worst_status_of_the_evidence_covering_a_word() -> None:
+    # words every 0.5 s, 0.4 s long: hi 0.0, call 0.5, me 1.0, at 1.5, 555 2.0, now 2.5
+    report = _hand_report(
+        [
+            Check("call_to_action", "pass", "Clear.", evidence=(Evidence("call me", 0.5, 1.4),)),
+            Check("callback_number", "fail", "Fast.", evidence=(Evidence("555", 2.0, 2.4),)),
+            Check("opening", "warn", "Hmm <b>.", evidence=(Evidence("me at", 0.95, 1.9),)),
+            Check("pace", "skip", "No audio.", evidence=(Evidence("all", 0.0, 3.0),)),
+            Check("identity", "fail", "No name.", evidence=(Evidence("untimed"),)),
+            # a span ending just before a word's middle does not mark it
+            Check("fillers", "warn", "Um.", evidence=(Evidence("n", 2.5, 2.64),)),
+        ]
+    )
+    marks = [[c.id for c in checks] for checks in word_marks(report)]
+    assert marks == [
+        [],  # hi: only the skipped check covers it
+        ["call_to_action"],
+        ["opening", "call_to_action"],  # me: the warning before the pass
+        ["opening"],
+        ["callback_number"],
+        [],  # now: its middle (2.7 s) is past 2.64 s + the slack
+    ]
+    html = transcript_html(report)
+    assert (
+        '<span class="w warn" data-t="1.00" data-end="1.40" '
+        'title="opening (warn): Hmm &lt;b&gt;.\ncall_to_action (pass): Clear.">me</span>'
+    ) in html
+    assert '<span class="w" data-t="0.00" data-end="0.40">hi</span>' in html
+
+
+def test_score_chart_with_one_take_or_takes_at_one_moment() -> None:
+    at = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
+    one = rep_progress([Entry(1, "Pat", at, 70, {})])
+    svg = score_chart([one])
+    assert svg.count("<circle") == 1 and 'cx="372.0"' in svg  # centred (36 + 672 / 2): no time span
+    same = rep_progress([Entry(1, "Pat", at, 70, {}), Entry(2, "Pat", at, 90, {})])
+    assert score_chart([same]).count("<circle") == 2
+    later = rep_progress(
+        [Entry(1, "Pat", at, 0, {}), Entry(2, "Pat", at + timedelta(days=1), 100, {})]
+    )
+    svg = score_chart([later])
+    assert 'cx="36.0" cy="216.0"' in svg and 'cx="708.0" cy="10.0"' in svg
+    assert score_chart([]) == ""
+
+
+# -- the page in a real browser -----------------------------------------------------------
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser test must run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@contextmanager
+def _chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (which downloads nothing here).
+
+    Started only once the take is scored: the acoustics worker is a forked
+    process, and forking while Playwright's driver and threads run deadlocks.
+    """
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found — apt install chromium (bash scripts/test.sh does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright not installed — pip install -e '.[dev]'")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.mark.model
+def test_report_in_a_real_browser(transcriber: Any, fixtures_dir: Path, tmp_path: Path) -> None:
+    with Store() as store:
+        real = _save_real_take(store, transcriber, fixtures_dir)
+        hostile = _save_hostile_take(store)
+        words = store.reviewed_report(store.get(real)).transcript.words
+    _, out = _report(tmp_path)
+    with _chromium() as browser:
+        _check_in_browser(browser, out, real=real, hostile=hostile, words=words, tmp_path=tmp_path)
+
+
+def _check_in_browser(
+    browser: Any, out: Path, *, real: int, hostile: int, words: tuple[Word, ...], tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    problems: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(out.as_uri())
+    page.wait_for_load_state("load")
+
+    # The player has the take, and Chromium decodes it: the duration is the fixture's.
+    assert page.locator("audio").count() == 1
+    src = page.locator(f"#take-{real} audio").get_attribute("src")
+    assert src is not None and src.startswith("data:audio/flac;base64,")
+    page.wait_for_function("document.querySelector('audio').duration > 0", timeout=15_000)
+    duration = page.evaluate("document.querySelector('audio').duration")
+    assert duration == pytest.approx(load(FIXTURES / TAKE).duration_s, abs=0.05)
+
+    # The injected markup is visible as text and never ran.
+    hostile_take = page.locator(f"#take-{hostile}")
+    assert hostile_take.get_by_text(f"{INJECTION} is not a greeting").is_visible()
+    assert hostile_take.get_by_text(INJECTION, exact=True).is_visible()  # the transcript word
+    assert page.evaluate("document.scripts.length") == 1
+    assert page.evaluate("window.pwned") is None
+    assert dialogs == []
+
+    # The CSS applied (its hash matches the policy): a failed check is red.
+    colour = page.locator(".status.fail").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(185, 28, 28)"
+    # The script runs: clicking a word seeks the take to it.
+    word = words[len(words) // 2]
+    page.locator(f'#take-{real} .w[data-t="{word.start:.2f}"]').first.click()
+    at = page.evaluate("document.querySelector('audio').currentTime")
+    assert at == pytest.approx(word.start, abs=0.6)
+
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    assert problems == [], problems
