@@ -63,6 +63,8 @@ def judge_take(
 
 
 _POOL: list[Executor] = []
+#: how long to wait for the acoustics once transcription is done: seconds, plus per audio second
+ACOUSTICS_WAIT_S = (30.0, 0.1)
 
 
 def _acoustics_pool() -> Executor:
@@ -78,12 +80,29 @@ def _acoustics_pool() -> Executor:
     if not _POOL:
         import multiprocessing
 
-        if "fork" in multiprocessing.get_all_start_methods():
+        if "fork" in multiprocessing.get_all_start_methods() and not _FORK_HUNG:
             fork = multiprocessing.get_context("fork")
             _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=fork))
         else:
             _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics"))
     return _POOL[0]
+
+
+_FORK_HUNG = False
+
+
+def _drop_pool() -> None:
+    """Stop using the acoustics worker; after a hung fork, use a thread from now on."""
+    global _FORK_HUNG
+    if not _POOL:
+        return
+    pool = _POOL.pop()
+    if isinstance(pool, ProcessPoolExecutor):
+        _FORK_HUNG = True
+        # No public way to stop a stuck worker before Python 3.14's terminate_workers().
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def score_audio(
@@ -118,11 +137,13 @@ def score_audio(
         model = transcriber if isinstance(transcriber, Transcriber) else transcriber()
     with _timed(timings, "transcribe"):
         transcript = model.transcribe(audio.samples, options=options)
+    base_s, per_s = ACOUSTICS_WAIT_S
     try:
-        acoustics = acoustics_job.result()
-    except BrokenExecutor:
-        # The worker process died (out of memory, killed): measure here instead.
-        _POOL.clear()
+        acoustics = acoustics_job.result(timeout=base_s + per_s * audio.duration_s)
+    except (BrokenExecutor, TimeoutError):
+        # The worker died (out of memory, killed) or hangs (a fork can inherit a
+        # lock another thread held): measure here instead, never wait for good.
+        _drop_pool()
         with _timed(timings, "acoustics"):
             acoustics = measure(audio.samples, sr=16_000)
     with _timed(timings, "transcribe"):
