@@ -29,26 +29,16 @@ from coach.bundle_format import (
     PLAIN_COLUMNS,
 )
 from coach.cli import app
-from coach.context import Context, Rep
-from coach.pipeline import check_script
-from coach.report import Report, to_json
+from coach.report import to_json
 from coach.review import Comment, Override, Weights
 from coach.rubric.core import load_rubric
 from coach.store import Session, Store
+from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
 
-GOOD = (
-    "Hi Dana, this is Chris Walker from Northwind Logistics. I'm calling because teams like "
-    "yours cut late shipments by a third with us. Worth a quick chat on Thursday? "
-    "Call me at 415-555-0134, that's 415-555-0134."
-)
-WEAK = "Um hi, uh, just checking in, call me back."
 
-
-def _report(text: str, *, touch: int) -> Report:
-    context = Context(rep=Rep(name="Chris Walker", company="Northwind Logistics")).with_touch(touch)
-    return check_script(text, source="take.wav", context=context, rubric=load_rubric(None))
+_report = script_report
 
 
 def _tone(seconds: float = 1.0) -> np.ndarray:

@@ -34,15 +34,10 @@ from coach.progress import (
 from coach.report import Report
 from coach.rubric.core import Status, load_rubric
 from coach.store import Store
+from tests.scripts import GOOD, WEAK
 
 runner = CliRunner()
 
-GOOD = (
-    "Hi Dana, this is Chris Walker from Northwind Logistics. I'm calling because teams like "
-    "yours cut late shipments by a third with us. Worth a quick chat on Thursday? "
-    "Call me at 415-555-0134, that's 415-555-0134."
-)
-WEAK = "Um hi, uh, just checking in, call me back."
 
 MONDAY = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)  # ISO week 2025-W10
 
