@@ -10,7 +10,9 @@ and becomes one ``Error: …`` line with exit 2.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -250,6 +252,21 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
         out.print(report_view(r))
 
 
+def _share_time(reports: list[Report], stage: str, seconds: float) -> None:
+    """Book a stage done for all the takes at once (rendering, saving) in equal shares."""
+    for report in reports:
+        report.timings[stage] = seconds / len(reports)
+
+
+def _print_timings(reports: list[Report]) -> None:
+    """With COACH_TIMINGS=1, one ``timings: stage=seconds ...`` line per take (for bench/)."""
+    if not os.environ.get("COACH_TIMINGS"):
+        return
+    for report in reports:
+        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+        err.print(f"timings: {timings}", soft_wrap=True, markup=False)
+
+
 def _exit_code(reports: list[Report], *, strict: bool) -> int:
     if strict and any(c.status == "fail" for r in reports for c in r.checks):
         return 1
@@ -383,15 +400,20 @@ def _score(
                 progress.advance(task)
 
     # Several takes in the terminal: the summary table, not a wall of reports.
+    began = time.perf_counter()
     if reports and (as_json or not many):
         _emit(reports, as_json=as_json, many=many)
     if many and not as_json:
         from coach.render import summary_table
 
         out.print(summary_table(reports, failures))
+    _share_time(reports, "render", time.perf_counter() - began)
     # Saved after showing: a store problem must not cost the rep the feedback.
+    began = time.perf_counter()
     for report in reports:
         _save(store, report, context, card_id=card_id, max_minutes=max_minutes)
+    _share_time(reports, "save", time.perf_counter() - began)
+    _print_timings(reports)
     if failures:
         raise SystemExit(2)
     raise SystemExit(_exit_code(reports, strict=strict))
