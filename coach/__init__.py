@@ -4,8 +4,8 @@ The package is laid out as the pipeline runs::
 
     audio  ->  transcribe  ->  acoustics / numbers  ->  rubric  ->  report  ->  cli
 
-Importing :mod:`coach` is cheap; heavy libraries (faster-whisper, librosa,
-PyAV) are imported inside the functions that need them.
+Importing :mod:`coach` is cheap; heavy libraries (faster-whisper, PyAV) are
+imported inside the functions that need them.
 """
 
 __version__ = "0.1.0"

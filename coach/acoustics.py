@@ -16,20 +16,25 @@ Silence
     hop and leading silence + speech + pauses + trailing silence = duration.
 
 Pitch
-    ``librosa.yin`` plus our own voicing decision (non-silent block, f0 off
-    the search bounds, periodicity at the found period), rather than
-    ``librosa.pyin``.  Measured on 30 s of 16 kHz speech (espeak-ng), 2-core
-    x86 VM, librosa 0.11, frame 1024, hop 160, 65–400 Hz, warm process:
-    yin with our gate 0.06 s against pyin 1.65 s (1.0 s at hop 256).  The
-    spreads agree within 0.2 st on male, female, lively and noisy takes
-    (ours 1.58 / 2.30 / 4.36 / 1.65 st, pyin 1.60 / 2.50 / 4.29 / 1.48 st).
+    YIN as ``librosa.yin`` computes it (:func:`_yin`, numpy only) plus our
+    own voicing decision (non-silent block, f0 off the search bounds,
+    periodicity at the found period), rather than ``librosa.pyin``.
+    Measured on 30 s of 16 kHz speech (espeak-ng), 2-core x86 VM, librosa
+    0.11, frame 1024, hop 160, 65–400 Hz, warm process: yin with our gate
+    0.06 s against pyin 1.65 s (1.0 s at hop 256).  The spreads agree within
+    0.2 st on male, female, lively and noisy takes (ours 1.58 / 2.30 / 4.36
+    / 1.65 st, pyin 1.60 / 2.50 / 4.29 / 1.48 st).
 
-    The first librosa call in a process pays for loading librosa's core
-    (scipy.signal, numba, JIT code from numba's cache): 1.4–1.5 s, whatever
-    the function; the very first run after installing, with numba's cache
-    still empty, takes about 17 s once.  So librosa is imported only where
-    pitch is tracked, and not at all for a take with no speech.  All of
-    :func:`measure` on 30 s then takes 0.06–0.1 s, first call included.
+    Why not call ``librosa.yin`` itself: the first librosa call in a process
+    loads librosa's core (scipy.signal, numba, JIT code from numba's cache),
+    1.9–2.5 s of CPU on that VM whatever the function (about 17 s once,
+    right after installing), and every ``coach score`` is a new process.
+    On 2 cores that CPU is taken from the transcription running beside it,
+    and with ``tiny.en`` on a short take it outlasts the transcription
+    (``python -m bench``, issue 7).  :func:`_yin` gives librosa's f0 to
+    within 1e-5 (``tests/test_acoustics.py`` checks it against librosa) in
+    about 0.04 s per 10 s of audio, and all of :func:`measure` on 30 s takes
+    about 0.2 s, first call included.
 
 Level
     dBFS by RMS: a full-scale square wave is 0 dBFS, a full-scale sine
@@ -53,7 +58,7 @@ FLOOR_DBFS = -120.0
 _P10_P90_PER_SD = 2.5631031310892007
 #: the noise-raised silence threshold stays this far below the loudest blocks, dB
 _HEADROOM_DB = 12.0
-#: pitch frames per librosa.yin call (~10 s at 16 kHz): bounds memory on long takes
+#: pitch frames per yin call (~10 s at 16 kHz): bounds memory on long takes
 _FRAMES_PER_CHUNK = 1000
 
 
@@ -327,7 +332,7 @@ def pitch_track(
 
     Notes
     -----
-    ``librosa.yin`` finds a period in every frame, so voicing is decided
+    YIN finds a period in every frame, so voicing is decided
     here: a frame counts when its centre lies in a non-silent block of a
     speech interval, its f0 is more than half a semitone inside
     ``fmin_hz``–``fmax_hz`` (yin falls back to the search bounds when it
@@ -527,10 +532,7 @@ def _pitch(
     gate[:common] &= active[:common]
     gate[common:] = False
     if not gate.any():
-        # No speech, no pitch, and no need to pay for importing librosa.
-        return np.zeros(0)
-
-    import librosa
+        return np.zeros(0)  # no speech, no pitch
 
     padded = np.pad(y.astype(np.float32), (length // 2, length // 2))
     half_st = float(2.0 ** (0.5 / 12.0))
@@ -541,17 +543,8 @@ def _pitch(
         if not gate[first:last].any():
             continue
         chunk = padded[first * hop : (last - 1) * hop + length]
-        f0 = np.asarray(
-            librosa.yin(
-                chunk,
-                fmin=options.fmin_hz,
-                fmax=options.fmax_hz,
-                sr=sr,
-                frame_length=length,
-                hop_length=hop,
-                center=False,
-            ),
-            dtype=np.float64,
+        f0 = _yin(
+            chunk, sr=sr, fmin=options.fmin_hz, fmax=options.fmax_hz, frame_length=length, hop=hop
         )
         # yin falls back to the bounds of its search when it finds no period.
         inside = (f0 > options.fmin_hz * half_st) & (f0 < options.fmax_hz / half_st)
@@ -560,6 +553,60 @@ def _pitch(
             periodic = _periodicity(chunk, f0[frames], frames, sr=sr, options=options)
             voiced.append(f0[frames[periodic >= options.voicing_threshold]])
     return np.concatenate(voiced) if voiced else np.zeros(0)
+
+
+def _yin(
+    y: np.ndarray,
+    *,
+    sr: float,
+    fmin: float,
+    fmax: float,
+    frame_length: int,
+    hop: int,
+    trough_threshold: float = 0.1,
+) -> np.ndarray:
+    """f0 of every frame of ``y`` (frames start at 0, every ``hop``), Hz: YIN.
+
+    The computation of ``librosa.yin(y, center=False)`` (librosa 0.11): the
+    cumulative mean normalised difference from an FFT autocorrelation, the
+    first trough under ``trough_threshold`` (else the lowest point), refined
+    by parabolic interpolation — without importing librosa (see the module
+    notes).  De Cheveigné & Kawahara, JASA 111(4), 2002.
+
+    Returns
+    -------
+    f0 : np.ndarray [shape=(1 + (len(y) - frame_length) // hop,), float64]
+    """
+    frames = np.lib.stride_tricks.sliding_window_view(y, frame_length)[::hop]
+    min_period = int(np.floor(sr / fmax))
+    max_period = min(int(np.ceil(sr / fmin)), frame_length - 1)
+    # Autocorrelation by FFT, padded to at least 2 * frame_length - 1 so nothing wraps.
+    n_fft = 1 << (2 * frame_length - 1).bit_length()
+    spectrum = np.fft.rfft(frames, n=n_fft, axis=-1)
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, n=n_fft, axis=-1)[:, : max_period + 1]
+    # The difference function for lags 1..max_period, exactly as librosa forms it
+    # (its energy term for lag k is the cumulative energy up to k - 1, with 0 for lag 1).
+    energy = np.cumsum(np.square(frames[:, :max_period]), axis=-1)
+    energy[:, 0] = 0
+    diff = 2 * (acf[:, :1] - acf[:, 1:]) - energy
+    mean = np.cumsum(diff, axis=-1)[:, min_period - 1 :] / np.arange(min_period, max_period + 1)
+    cmnd = diff[:, min_period - 1 :] / (mean + np.finfo(mean.dtype).tiny)
+
+    # Parabolic interpolation around each lag; no shift where it would leave the bin.
+    a = cmnd[:, 2:] + cmnd[:, :-2] - 2 * cmnd[:, 1:-1]
+    b = (cmnd[:, 2:] - cmnd[:, :-2]) / 2
+    shifts = np.zeros_like(cmnd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shifts[:, 1:-1] = np.where(np.abs(b) >= np.abs(a), 0, -b / a)
+    # Troughs (librosa.util.localmin, and the first lag against the second).
+    trough = np.empty(cmnd.shape, dtype=bool)
+    trough[:, 0] = cmnd[:, 0] < cmnd[:, 1]
+    trough[:, 1:-1] = (cmnd[:, 1:-1] < cmnd[:, :-2]) & (cmnd[:, 1:-1] <= cmnd[:, 2:])
+    trough[:, -1] = cmnd[:, -1] < cmnd[:, -2]
+    below = trough & (cmnd < trough_threshold)
+    lag = np.where(below.any(axis=-1), below.argmax(axis=-1), cmnd.argmin(axis=-1))
+    period = min_period + lag + shifts[np.arange(cmnd.shape[0]), lag]
+    return np.asarray(sr / period, dtype=np.float64)
 
 
 def _periodicity(

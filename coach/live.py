@@ -205,7 +205,7 @@ def pieces_of(
 
 
 def _warm_acoustics() -> None:
-    # librosa's first call in a process costs ~1.4 s (scipy, numba's cache):
+    # The first measurement in a process is the slowest (numpy's FFT set-up):
     # pay it now, on a voiced-looking signal so the pitch tracker really runs.
     from coach.acoustics import measure
 

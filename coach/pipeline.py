@@ -68,12 +68,13 @@ _POOL: list[Executor] = []
 def _acoustics_pool() -> Executor:
     """Where the acoustics run while Whisper transcribes: one worker for the process.
 
-    A forked worker process where the platform has fork: librosa's first use
-    in a process is ~1.5 s of import work that, in a thread, fights the
-    transcription for the GIL; in its own process it mostly runs while the
-    model loads, and later takes of a batch find it loaded.  Measured on 2
-    cores (30 s take, base, 6 alternating runs): 3.39 s for the whole
-    ``coach score`` process with the worker process, 3.78 s with a thread.
+    A forked worker process where the platform has fork, so the measurements
+    never hold the GIL the transcription's Python side needs.  Chosen when
+    pitch came from librosa, whose first use in a process was ~1.5 s of
+    import work: measured on 2 cores (30 s take, base, 6 alternating runs),
+    3.39 s for the whole ``coach score`` process with the worker process,
+    3.78 s with a thread.  Pitch is now numpy only (:func:`coach.acoustics._yin`)
+    and all the measurements of a 30 s take cost ~0.2 s.
     """
     if not _POOL:
         import multiprocessing
@@ -98,8 +99,8 @@ def score_audio(
     """Transcribe, measure and judge one decoded take.
 
     The acoustic measurements run in a worker (see :func:`_acoustics_pool`)
-    while the model loads and transcribes, so librosa's first-use cost hides
-    behind the transcription.  ``transcriber`` may be a loaded model or a
+    while the model loads and transcribes, so their cost hides behind the
+    transcription.  ``transcriber`` may be a loaded model or a
     function that loads it (called after the measurements have started).
     """
     from coach.acoustics import measure

@@ -265,6 +265,38 @@ def test_importing_does_not_load_librosa() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+def test_measuring_does_not_load_librosa() -> None:
+    # librosa's first use costs ~2 s of CPU in every coach score process (issue 7)
+    code = (
+        "import sys, numpy as np, coach.acoustics as a\n"
+        "t = np.arange(48000) / 16000\n"
+        "m = a.measure((0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32), sr=16000)\n"
+        "sys.exit(m.pitch_median_hz is None or 'librosa' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        voiced(150.0 * 2 ** (np.linspace(0.0, 12.0, 3 * SR) / 12), 3.0),
+        voiced(np.repeat([90.0, 380.0, 200.0], SR // 2), 1.5),
+        join(silence(0.3), voiced(120.0, 1.0), tone(0.5, hz=1000.0), silence(0.3)),
+        (np.random.default_rng(3).standard_normal(SR) * 0.1).astype(np.float32),
+        join(voiced(60.0, 0.5), voiced(420.0, 0.5)),  # outside the search range
+    ],
+    ids=["glide", "steps", "tones", "noise", "out-of-range"],
+)
+def test_yin_gives_librosas_f0(y: np.ndarray) -> None:
+    librosa = pytest.importorskip("librosa")
+    from coach.acoustics import _yin
+
+    settings = {"sr": SR, "fmin": 65.0, "fmax": 400.0, "frame_length": 1024}
+    ours = _yin(y, hop=160, **settings)
+    theirs = librosa.yin(y, hop_length=160, center=False, **settings)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4)
+
+
 # -- bad input
 
 
