@@ -134,10 +134,15 @@ class Transcriber:
     name : str
         The name shown in reports (``"base"``, ``"tiny.en"`` or the folder).
     threads : int or None
-        CPU threads for CTranslate2; defaults to every core.
+        CPU threads for CTranslate2 per transcription; defaults to every core.
+    workers : int
+        Transcriptions that can run at once, each from its own Python thread
+        (faster-whisper's ``num_workers``); see :func:`coach.pipeline.score_files`.
     """
 
-    def __init__(self, model_path: str, *, name: str, threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: str, *, name: str, threads: int | None = None, workers: int = 1
+    ) -> None:
         from faster_whisper import WhisperModel
 
         from coach.errors import ModelError
@@ -151,6 +156,7 @@ class Transcriber:
                 device="cpu",
                 compute_type="int8",
                 cpu_threads=threads or os.cpu_count() or 1,
+                num_workers=workers,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:

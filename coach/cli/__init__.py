@@ -348,17 +348,20 @@ def _score(
 ) -> None:
     """The body of coach score, once the store is open."""
     from coach import models
-    from coach.pipeline import score_file
+    from coach.pipeline import batch_jobs, score_file, score_files
     from coach.transcribe import DecodeOptions, Transcriber
 
     judged_by = _rubric(rubric)
     options = DecodeOptions(beam_size=beam_size)
     loaded: list[Transcriber] = []
+    jobs = batch_jobs(len(files))
 
     def transcriber() -> Transcriber:
         # Loaded on first use: a bad file is reported before the model costs a second.
         if not loaded:
-            loaded.append(Transcriber(str(models.resolve(model)), name=model))
+            threads = max(1, (os.cpu_count() or 1) // jobs)
+            folder = str(models.resolve(model))
+            loaded.append(Transcriber(folder, name=model, threads=threads, workers=jobs))
         return loaded[0]
 
     reports: list[Report] = []
@@ -380,23 +383,22 @@ def _score(
         from rich.progress import Progress
 
         with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("Scoring takes", total=len(files))
-            for f in files:
-                progress.update(task, description=f"Scoring {f.name}")
-                try:
-                    reports.append(
-                        score_file(
-                            f,
-                            transcriber=transcriber,
-                            context=context,
-                            rubric=judged_by,
-                            max_minutes=max_minutes,
-                            options=options,
-                        )
-                    )
-                except CoachError as exc:
-                    failures.append((str(f), str(exc)))
-                    err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+            task = progress.add_task(f"Scoring {len(files)} takes", total=len(files))
+            for f, result in score_files(
+                files,
+                transcriber=transcriber,
+                context=context,
+                rubric=judged_by,
+                max_minutes=max_minutes,
+                options=options,
+                jobs=jobs,
+            ):
+                if isinstance(result, CoachError):
+                    failures.append((str(f), str(result)))
+                    err.print(f"[bold red]Error:[/] {escape(str(result))}", soft_wrap=True)
+                else:
+                    reports.append(result)
+                progress.update(task, description=f"Scored {f.name}")
                 progress.advance(task)
 
     # Several takes in the terminal: the summary table, not a wall of reports.
