@@ -48,6 +48,13 @@ class Setting:
     def label(self) -> str:
         return f"`{self.model}` beam {self.beam_size}" + (", hotwords" if self.hotwords else "")
 
+    @property
+    def is_default(self) -> bool:
+        """The coach's own decoding settings (with a profile or card giving the names)."""
+        from bench.speed import default_beam
+
+        return self.beam_size == default_beam() and self.hotwords
+
 
 @dataclass(frozen=True)
 class TakeResult:
@@ -173,7 +180,7 @@ def settings_table(results: dict[Setting, list[TakeResult]]) -> Table:
         busy = sum(r.transcribe_s for r in rs)
         audio = sum(r.seconds for r in rs)
         table.add(
-            setting.label,
+            setting.label + (" (default)" if setting.is_default else ""),
             *(_pct(per_voice[v]) for v in voices),
             f"**{_pct(total)}**",
             f"{exact}/{said} ({exact / said:.0%})",
@@ -283,7 +290,7 @@ def section(settings: Sequence[Setting], names: Sequence[str] = ()) -> Section:
             )
         )
     for setting, rs in results.items():
-        if setting.beam_size == 5 and setting.hotwords:  # the coach's default settings
+        if setting.is_default:
             s.tables.append(takes_table(setting, rs))
     corpus = corpus_table()
     s.tables.append(corpus)

@@ -37,7 +37,7 @@ from bench.lib import (
     run,
     timings_of,
 )
-from bench.speed import score_args
+from bench.speed import default_beam, score_args
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -58,8 +58,9 @@ class Point:
 def growth(plan: Sequence[tuple[float, int]], *, model: str) -> list[Point]:
     """Run each ``(seconds, rounds)`` of ``plan``, lengths in turn within a round."""
     env = coach_env(COACH_TIMINGS="1")
+    beam = default_beam()
     jobs = {
-        s: NOW.job(*score_args([tk.long_take(s)], model=model, beam_size=5), env=env)
+        s: NOW.job(*score_args([tk.long_take(s)], model=model, beam_size=beam), env=env)
         for s, _ in plan
     }
     first = jobs[plan[0][0]]
@@ -87,7 +88,7 @@ def growth_table(points: Sequence[Point], *, model: str) -> Table:
     long = [p for p in points if p.seconds >= 60] or list(points)
     a, b = _fit(long)
     table = Table(
-        f"Cost per audio second, `coach score --json`, `{model}`, beam 5 (medians)",
+        f"Cost per audio second, `coach score --json`, `{model}`, beam {default_beam()} (medians)",
         [
             "take",
             "rounds",
@@ -246,11 +247,11 @@ def batch(
     results: dict[str, list[tuple[Run, Busy]]] = {c.label: [] for c in coaches}
     for _ in range(rounds):
         for c in coaches:
-            job = c.job(*score_args(paths, model=model, beam_size=5), env=env)
+            job = c.job(*score_args(paths, model=model, beam_size=default_beam()), env=env)
             results[c.label].append(run_sampled(job.cmd, env=job.env))
     table = Table(
         f"A batch of {count} takes ({audio_min:.1f} min of audio) in one `coach score --json` "
-        f"call, `{model}`, beam 5",
+        f"call, `{model}`, beam {default_beam()}",
         [
             "coach",
             "rounds",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.lib import FIXTURES, ROOT, Section, Table, coach_cmd, fmt_runs, median, timings_of
+from bench.speed import default_beam
 
 VMIC = ROOT / "scripts" / "virtual-mic"
 TAKE = FIXTURES / "bench_30s.flac"
@@ -134,7 +135,7 @@ def section(
         shutil.rmtree(scratch, ignore_errors=True)
 
     table = Table(
-        f"After the stop, `{model}`, beam 5, medians of {rounds}",
+        f"After the stop, `{model}`, beam {default_beam()} (the default), medians of {rounds}",
         [
             "how the take stopped",
             "report ready (coach's timer)",

@@ -82,6 +82,13 @@ def hotwords() -> str:
     return context.hotwords() or ""
 
 
+def default_beam() -> int:
+    """The beam size the coach decodes with unless told otherwise."""
+    from coach.transcribe import DecodeOptions
+
+    return DecodeOptions().beam_size
+
+
 def model_folder(model: str) -> str:
     """The CTranslate2 folder of ``model``, assembled once, outside every timing."""
     from coach import models
@@ -367,7 +374,7 @@ def section(
     rounds: int,
     startup_rounds: int,
     coaches: Sequence[Coach] = (NOW,),
-    beam_size: int = 5,
+    beam_size: int | None = None,
 ) -> Section:
     s = Section(
         "Speed: `coach score` vs faster-whisper alone, start-up, stages",
@@ -379,6 +386,7 @@ def section(
     for row in tables[0].rows:
         if row[0] in ("`coach --help`", "`coach score --help`"):
             s.summary.append((row[0], row[1], row[4]))
+    beam_size = beam_size or default_beam()
     pairs = compare(takes, models=models, beam_size=beam_size, rounds=rounds, coaches=coaches)
     for p in pairs:
         s.summary.append(
