@@ -10,13 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import (
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-)
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -70,24 +64,20 @@ _POOL: list[Executor] = []
 
 
 def _acoustics_pool() -> Executor:
-    """Where the acoustics run while Whisper transcribes: one worker for the process.
+    """Where the acoustics run while Whisper transcribes: one worker thread for the process.
 
-    A forked worker process where the platform has fork, so the measurements
-    never hold the GIL the transcription's Python side needs.  Chosen when
-    pitch came from librosa, whose first use in a process was ~1.5 s of
-    import work: measured on 2 cores (30 s take, base, 6 alternating runs),
-    3.39 s for the whole ``coach score`` process with the worker process,
-    3.78 s with a thread.  Pitch is now numpy only (:func:`coach.acoustics._yin`)
-    and all the measurements of a 30 s take cost ~0.2 s.
+    A thread since pitch is numpy only (:func:`coach.acoustics._yin`; ~0.2 s
+    for 30 s of audio) and the transcription runs in CTranslate2 without
+    the GIL.  It was a forked worker process while pitch came from librosa,
+    whose ~1.5 s first use fought the transcription for the GIL in a thread;
+    without librosa the process only cost its fork and, at exit, waiting
+    for it to end.  Same run, alternating, medians of 5 on 2 cores
+    (``python -m bench``, issue 7), whole ``coach score`` process, beam 1:
+    base 30 s 3.19 s with the process, 3.00 s with the thread; base 10 s
+    2.08 / 1.88 s; tiny.en 30 s 2.06 / 1.94 s; tiny.en 10 s 1.28 / 1.20 s.
     """
     if not _POOL:
-        import multiprocessing
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            fork = multiprocessing.get_context("fork")
-            _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=fork))
-        else:
-            _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics"))
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics"))
     return _POOL[0]
 
 
@@ -123,13 +113,7 @@ def score_audio(
         model = transcriber if isinstance(transcriber, Transcriber) else transcriber()
     with _timed(timings, "transcribe"):
         transcript = model.transcribe(audio.samples, options=options)
-    try:
-        acoustics = acoustics_job.result()
-    except BrokenExecutor:
-        # The worker process died (out of memory, killed): measure here instead.
-        _POOL.clear()
-        with _timed(timings, "acoustics"):
-            acoustics = measure(audio.samples, sr=16_000)
+    acoustics = acoustics_job.result()
     with _timed(timings, "transcribe"):
         transcript = _recover_tail(transcript, audio, acoustics, model=model, options=options)
     return score_transcribed(
