@@ -302,12 +302,12 @@ def stages_table(pairs: Sequence[Pair]) -> Table:
         )
     table.notes.append(
         "Seconds. `load` includes importing faster-whisper; `transcribe` includes "
-        "re-reading a tail Whisper dropped (rare). `acoustics` runs in a forked worker "
-        "*while* the model loads and transcribes, so it is not on the critical path "
-        "unless it outlasts them — but on 2 cores its CPU competes with the "
-        "transcription's threads. `rest` is the process "
-        "minus the serial stages: interpreter start, `import coach.cli`, argument "
-        "parsing, profile and rubric loading, waiting for the worker, exit."
+        "re-reading a tail Whisper dropped (rare). `acoustics` runs in a worker (a thread "
+        "in this checkout) *while* the model loads and transcribes, so it is not on the "
+        "critical path unless it outlasts them — but its CPU competes with the "
+        "transcription's threads. `rest` is the process minus the serial stages: "
+        "interpreter start, `import coach.cli`, argument parsing, profile and rubric "
+        "loading, waiting for the acoustics, exit."
     )
     return table
 
@@ -358,11 +358,13 @@ def gap_table(pairs: Sequence[Pair]) -> Table:
         "The three middle columns add up to the gap (each a median, so only roughly). "
         "Start-up etc.: the process minus its timed stages, the coach's minus faster-whisper "
         "alone's (both time their import + load + transcribe; the coach also imports typer "
-        "— which checks options with pydantic —, rich, its own modules, reads the profile "
-        "and rubric, forks the acoustics worker and waits for it at exit). Coach's own "
+        "— which checks options with pydantic —, rich and its own modules, reads the "
+        "profile and rubric, opens the store, and waits for the acoustics). Coach's own "
         "stages: decode, numbers, rubric, render, save. Slower load + transcribe: the same "
-        "work as alone, slowed by what runs beside it on the same cores (the acoustics "
-        "worker). Extra CPU: user + system of all the coach's processes minus alone's."
+        "work as alone, slowed by what runs beside it (the acoustics); it can come out "
+        "negative because faster-whisper alone decodes the file inside its transcribe "
+        "and imports PyAV inside its load, which the coach does in its decode stage. "
+        "Extra CPU: user + system of all the coach's processes minus alone's."
     )
     return table
 
