@@ -73,6 +73,12 @@ def growth(plan: Sequence[tuple[float, int]], *, model: str) -> list[Point]:
     return [Point(s, runs[s]) for s, _ in plan]
 
 
+def _fitted(points: Sequence[Point]) -> list[Point]:
+    """The points the line is fitted to: 60 s and longer (past the window effects) if two are."""
+    long = [p for p in points if p.seconds >= 60]
+    return long if len(long) >= 2 else list(points)
+
+
 def _fit(points: Sequence[Point]) -> tuple[float, float]:
     """Least-squares ``wall = a + b * seconds``."""
     xs = [p.seconds for p in points]
@@ -85,7 +91,7 @@ def _fit(points: Sequence[Point]) -> tuple[float, float]:
 
 
 def growth_table(points: Sequence[Point], *, model: str) -> Table:
-    long = [p for p in points if p.seconds >= 60] or list(points)
+    long = _fitted(points)
     a, b = _fit(long)
     table = Table(
         f"Cost per audio second, `coach score --json`, `{model}`, beam {default_beam()} (medians)",
@@ -125,7 +131,8 @@ def growth_table(points: Sequence[Point], *, model: str) -> Table:
     worst = max(abs(p.wall - (a + b * p.seconds)) / (a + b * p.seconds) for p in long)
     short = [p for p in points if p.seconds < 60]
     table.notes.append(
-        f"Line fitted to the takes of 60 s and longer: **{a:.2f} s + {b:.3f} s per audio "
+        f"Line fitted to the takes of {_label(long[0].seconds)} and longer: **{a:.2f} s + "
+        f"{b:.3f} s per audio "
         f"second** (worst of them {worst:.0%} off the line"
         + (": linear)." if worst <= 0.1 else ": not linear within 10 %).")
         + " `vs line` is each take's distance from it; `marginal per s` the extra time per "
@@ -300,7 +307,7 @@ def growth_section(plan: Sequence[tuple[float, int]], *, model: str) -> Section:
     )
     points = growth(plan, model=model)
     s.tables.append(growth_table(points, model=model))
-    long = [p for p in points if p.seconds >= 60] or points
+    long = _fitted(points)
     a, b = _fit(long)
     worst = max(abs(p.wall - (a + b * p.seconds)) / (a + b * p.seconds) for p in long)
     s.summary.append(
@@ -309,7 +316,8 @@ def growth_section(plan: Sequence[tuple[float, int]], *, model: str) -> Section:
             f"{_label(points[-1].seconds)}",
             f"{a:.2f} s + {b:.3f} s per audio s; {_label(points[0].seconds)}: "
             f"{points[0].wall / points[0].seconds:.2f} s per s",
-            f"linear: worst {worst:.0%} off the line from 60 s " + ("✔" if worst <= 0.1 else "✘"),
+            f"linear: worst {worst:.0%} off the line from {_label(long[0].seconds)} "
+            + ("✔" if worst <= 0.1 else "✘"),
         )
     )
     return s
