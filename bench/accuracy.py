@@ -43,17 +43,23 @@ class Setting:
     model: str
     beam_size: int
     hotwords: bool
+    #: condition each 30 s window on the previous one's text (faster-whisper's default)
+    condition: bool = True
 
     @property
     def label(self) -> str:
-        return f"`{self.model}` beam {self.beam_size}" + (", hotwords" if self.hotwords else "")
+        return (
+            f"`{self.model}` beam {self.beam_size}"
+            + (", hotwords" if self.hotwords else "")
+            + ("" if self.condition else ", no conditioning")
+        )
 
     @property
     def is_default(self) -> bool:
         """The coach's own decoding settings (with a profile or card giving the names)."""
         from bench.speed import default_beam
 
-        return self.beam_size == default_beam() and self.hotwords
+        return self.beam_size == default_beam() and self.hotwords and self.condition
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,11 @@ def score_takes(setting: Setting, transcriber: Any, names: Sequence[str]) -> lis
     rubric = load_rubric()
     manifest = tk.manifest()
     # "" keeps the coach from filling in the context's names (None means "derive them")
-    options = DecodeOptions(beam_size=setting.beam_size, hotwords=None if setting.hotwords else "")
+    options = DecodeOptions(
+        beam_size=setting.beam_size,
+        hotwords=None if setting.hotwords else "",
+        extra={} if setting.condition else {"condition_on_previous_text": False},
+    )
     results = []
     for name in names:
         entry = manifest[name]

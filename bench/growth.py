@@ -33,6 +33,7 @@ from bench.lib import (
     Section,
     Table,
     coach_env,
+    fmt_runs,
     median,
     run,
     timings_of,
@@ -73,26 +74,24 @@ def growth(plan: Sequence[tuple[float, int]], *, model: str) -> list[Point]:
     return [Point(s, runs[s]) for s, _ in plan]
 
 
-def _fitted(points: Sequence[Point]) -> list[Point]:
-    """The points the line is fitted to: 60 s and longer (past the window effects) if two are."""
-    long = [p for p in points if p.seconds >= 60]
-    return long if len(long) >= 2 else list(points)
+def _per_window(p: Point) -> float:
+    """Transcription seconds per 30 s window Whisper decodes."""
+    return p.stage("transcribe") / math.ceil(p.seconds / 30)
 
 
-def _fit(points: Sequence[Point]) -> tuple[float, float]:
-    """Least-squares ``wall = a + b * seconds``."""
-    xs = [p.seconds for p in points]
-    ys = [p.wall for p in points]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
-        (x - mx) ** 2 for x in xs
-    )
-    return my - b * mx, b
+def linearity(points: Sequence[Point]) -> tuple[float, float, float]:
+    """Spread of the per-window transcription time over the takes of 60 s and longer.
+
+    Returns ``(lowest, highest, highest / lowest)``.  Linear growth keeps it
+    flat: every 30 s of audio costs the same.  Takes under 60 s are left out
+    (a partly filled window costs less, and they are all one or two windows).
+    """
+    long = [p for p in points if p.seconds >= 60] or list(points)
+    each = [_per_window(p) for p in long]
+    return min(each), max(each), max(each) / min(each)
 
 
 def growth_table(points: Sequence[Point], *, model: str) -> Table:
-    long = _fitted(points)
-    a, b = _fit(long)
     table = Table(
         f"Cost per audio second, `coach score --json`, `{model}`, beam {default_beam()} (medians)",
         [
@@ -101,10 +100,11 @@ def growth_table(points: Sequence[Point], *, model: str) -> Table:
             "whole process",
             "per audio s",
             "marginal per s",
-            "vs line",
             "transcribe",
-            "per 30 s window",
+            "**per 30 s window**",
+            "everything else",
             "acoustics (parallel)",
+            "runs",
         ],
     )
     previous: Point | None = None
@@ -114,7 +114,6 @@ def growth_table(points: Sequence[Point], *, model: str) -> Table:
             if previous is None
             else f"{(p.wall - previous.wall) / (p.seconds - previous.seconds):.3f} s"
         )
-        line = a + b * p.seconds
         windows = math.ceil(p.seconds / 30)
         table.add(
             _label(p.seconds),
@@ -122,31 +121,88 @@ def growth_table(points: Sequence[Point], *, model: str) -> Table:
             f"{p.wall:.2f} s",
             f"{p.wall / p.seconds:.3f} s",
             marginal,
-            f"{(p.wall - line) / line:+.0%}",
             f"{p.stage('transcribe'):.2f} s",
-            f"{p.stage('transcribe') / windows:.2f} s × {windows}",
+            f"**{_per_window(p):.2f} s** × {windows}",
+            f"{p.wall - p.stage('transcribe'):.2f} s",
             f"{p.stage('acoustics'):.2f} s",
+            fmt_runs([r.wall_s for r in p.runs], 1),
         )
         previous = p
-    worst = max(abs(p.wall - (a + b * p.seconds)) / (a + b * p.seconds) for p in long)
-    short = [p for p in points if p.seconds < 60]
+    low, high, spread = linearity(points)
     table.notes.append(
-        f"Line fitted to the takes of {_label(long[0].seconds)} and longer: **{a:.2f} s + "
-        f"{b:.3f} s per audio "
-        f"second** (worst of them {worst:.0%} off the line"
-        + (": linear)." if worst <= 0.1 else ": not linear within 10 %).")
-        + " `vs line` is each take's distance from it; `marginal per s` the extra time per "
-        "extra audio second from the take above."
-        + (
-            f" Under 60 s a take costs {min(p.wall / p.seconds for p in short):.2f}–"
-            f"{max(p.wall / p.seconds for p in short):.2f} s per audio second against "
-            f"{b:.3f} s at the margin: the fixed start-up and model load, and Whisper's "
-            "30 s window — a take shorter than 30 s still has its window padded to 30 s "
-            "for the encoder, while the decoder's cost follows the words."
-            if short
-            else ""
+        f"From 60 s on, every 30 s window Whisper decodes costs {low:.2f}–{high:.2f} s "
+        f"(×{spread:.2f} between the cheapest and the dearest): "
+        + ("linear within 25 %." if spread <= 1.25 else "**not linear within 25 %**.")
+        + " `everything else` is the process minus the transcription (start-up, model load, "
+        "decode, the coach's own stages): it hardly grows. Under 60 s a take pays that "
+        "fixed part over fewer seconds, and a take shorter than 30 s still has its window "
+        "padded to 30 s for the encoder, while the decoder's cost follows the words — "
+        "hence the falling cost per audio second."
+    )
+    return table
+
+
+# faster-whisper alone on one long take, conditioning on the previous window's
+# text or not; prints what it found on stderr as JSON.
+CONDITIONING = """
+import json, os, sys, time
+from faster_whisper import WhisperModel
+folder, path, beam, hotwords, condition = sys.argv[1:6]
+model = WhisperModel(folder, device="cpu", compute_type="int8",
+                     cpu_threads=os.cpu_count() or 1, local_files_only=True)
+began = time.perf_counter()
+segments, _ = model.transcribe(path, beam_size=int(beam), language="en", word_timestamps=True,
+                               hotwords=hotwords or None,
+                               condition_on_previous_text=condition == "on")
+segments = list(segments)
+print(json.dumps({"seconds": time.perf_counter() - began,
+                  "words": sum(len(s.words or ()) for s in segments),
+                  "segments": len(segments),
+                  "fallback": sum(s.temperature > 0 for s in segments)}), file=sys.stderr)
+"""
+
+
+def conditioning_table(seconds: float, *, model: str, rounds: int) -> Table:
+    """faster-whisper alone on the longest take, with and without conditioning, alternating."""
+    import json
+    import sys
+
+    from bench.lib import Job, alternate
+    from bench.speed import hotwords, model_folder
+
+    path = tk.long_take(seconds)
+    env = coach_env()
+    args = [model_folder(model), str(path), str(default_beam()), hotwords()]
+    jobs = {c: Job([sys.executable, "-c", CONDITIONING, *args, c], env) for c in ("on", "off")}
+    runs = alternate(jobs, rounds=rounds, warmup=False)
+    table = Table(
+        f"Why: faster-whisper alone on the {_label(seconds)} take, `{model}`, "
+        f"beam {default_beam()}, conditioning on the previous window's text or not",
+        [
+            "condition_on_previous_text",
+            "transcribe",
+            "segments from a fallback decode (temperature > 0)",
+            "segments",
+            "words",
+            "runs",
+        ],
+    )
+    for name, rs in runs.items():
+        found = [json.loads(r.stderr.strip().splitlines()[-1]) for r in rs]
+        table.add(
+            f"{name}" + (" (faster-whisper's and the coach's default)" if name == "on" else ""),
+            f"{median([f['seconds'] for f in found]):.1f} s",
+            ", ".join(str(f["fallback"]) for f in found),
+            ", ".join(str(f["segments"]) for f in found),
+            ", ".join(str(f["words"]) for f in found),
+            fmt_runs([f["seconds"] for f in found], 1),
         )
-        + " `per 30 s window` is the transcription time per window Whisper decodes."
+    table.notes.append(
+        "When a window's text fails Whisper's checks (compression ratio, log-probability) "
+        "it is decoded again at a higher temperature, i.e. by random sampling: slower, and "
+        "different from run to run. Conditioning on the previous window's text makes that "
+        "likelier on long audio that repeats itself, as these takes (the fixture scripts "
+        "over and over) do."
     )
     return table
 
@@ -298,7 +354,9 @@ def batch(
     return table, now
 
 
-def growth_section(plan: Sequence[tuple[float, int]], *, model: str) -> Section:
+def growth_section(
+    plan: Sequence[tuple[float, int]], *, model: str, conditioning_rounds: int = 0
+) -> Section:
     s = Section(
         "How cost grows with the length of a take",
         "Issue 7, item 4; SPEC \u201cPerformance\u201d: cost grows linearly with audio length. "
@@ -307,17 +365,19 @@ def growth_section(plan: Sequence[tuple[float, int]], *, model: str) -> Section:
     )
     points = growth(plan, model=model)
     s.tables.append(growth_table(points, model=model))
-    long = _fitted(points)
-    a, b = _fit(long)
-    worst = max(abs(p.wall - (a + b * p.seconds)) / (a + b * p.seconds) for p in long)
+    if conditioning_rounds:
+        s.tables.append(
+            conditioning_table(points[-1].seconds, model=model, rounds=conditioning_rounds)
+        )
+    low, high, spread = linearity(points)
     s.summary.append(
         (
             f"cost per audio second, `{model}`, {_label(points[0].seconds)} to "
             f"{_label(points[-1].seconds)}",
-            f"{a:.2f} s + {b:.3f} s per audio s; {_label(points[0].seconds)}: "
-            f"{points[0].wall / points[0].seconds:.2f} s per s",
-            f"linear: worst {worst:.0%} off the line from {_label(long[0].seconds)} "
-            + ("✔" if worst <= 0.1 else "✘"),
+            f"{points[0].wall / points[0].seconds:.3f} s at {_label(points[0].seconds)}, "
+            f"{points[-1].wall / points[-1].seconds:.3f} s at {_label(points[-1].seconds)}; "
+            f"{low:.2f}–{high:.2f} s per 30 s window from 60 s",
+            "linear (within 25 %) " + ("✔" if spread <= 1.25 else "✘"),
         )
     )
     return s

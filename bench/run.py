@@ -42,6 +42,7 @@ class Plan:
     record_rounds: int
     record_stops: tuple[str, ...]
     growth: tuple[tuple[float, int], ...]  # (seconds, rounds)
+    conditioning_rounds: int  # faster-whisper alone on the longest take, conditioning on/off
     batch_count: int
     batch_rounds: int
     accuracy: tuple[Setting, ...] = field(default_factory=tuple)
@@ -55,13 +56,15 @@ FULL = Plan(
     speed_models=("tiny.en", "base"),
     record_rounds=3,
     record_stops=("enter", "max-seconds"),
-    growth=((10, 3), (20, 3), (30, 3), (45, 3), (60, 3), (120, 2), (300, 1), (600, 1)),
+    growth=((10, 3), (20, 3), (30, 3), (45, 3), (60, 3), (120, 2), (300, 2), (600, 2)),
+    conditioning_rounds=2,
     batch_count=20,
     batch_rounds=1,
     accuracy=(
         Setting("base", 1, True),
         Setting("base", 5, True),
         Setting("base", 1, False),
+        Setting("base", 1, True, condition=False),
         Setting("tiny.en", 1, True),
         Setting("tiny.en", 5, True),
     ),
@@ -74,6 +77,7 @@ QUICK = Plan(
     record_rounds=1,
     record_stops=("enter",),
     growth=((10, 1), (60, 1)),
+    conditioning_rounds=0,
     batch_count=6,
     batch_rounds=1,
     accuracy=(Setting("base", 1, True), Setting("tiny.en", 1, True)),
@@ -91,7 +95,9 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
             coaches=coaches,
         ),
         "record": lambda: record.section(rounds=plan.record_rounds, stops=plan.record_stops),
-        "growth": lambda: growth.growth_section(plan.growth, model="base"),
+        "growth": lambda: growth.growth_section(
+            plan.growth, model="base", conditioning_rounds=plan.conditioning_rounds
+        ),
         "batch": lambda: growth.batch_section(
             plan.batch_count, model="base", rounds=plan.batch_rounds, coaches=coaches
         ),
