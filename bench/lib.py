@@ -200,9 +200,8 @@ class Table:
         lines.append("| " + " | ".join(self.columns) + " |")
         lines.append("|" + "|".join("---" for _ in self.columns) + "|")
         lines.extend("| " + " | ".join(row) + " |" for row in self.rows)
-        if self.notes:
-            lines.append("")
-            lines.extend(self.notes)
+        for note in self.notes:
+            lines.extend(("", note))
         return "\n".join(lines) + "\n"
 
     def show(self) -> None:

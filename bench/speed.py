@@ -244,7 +244,7 @@ def ratio_table(pairs: Sequence[Pair], *, rounds: int) -> Table:
         for label, runs in p.coach.items():
             coach = median(walls(runs))
             ratio = p.ratio(label)
-            cut = coach - 1.1 * bare
+            cut = coach - 1.1 * bare if round(ratio, 2) > 1.1 else 0.0
             table.add(
                 f"`{p.model}`",
                 p.take,
@@ -252,7 +252,7 @@ def ratio_table(pairs: Sequence[Pair], *, rounds: int) -> Table:
                 f"{bare:.2f} s",
                 f"{coach:.2f} s",
                 f"**{ratio:.2f}×**",
-                "✔" if ratio <= 1.3 else "✘",
+                "✔" if round(ratio, 2) <= 1.3 else "✘",
                 "reached" if cut <= 0 else f"cut {cut:.2f} s",
                 f"{median([r.cpu_s for r in p.bare]):.1f} / "
                 f"{median([r.cpu_s for r in runs]):.1f} s",
@@ -312,6 +312,11 @@ def stages_table(pairs: Sequence[Pair]) -> Table:
     return table
 
 
+def _span(values: Sequence[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2f} s" if f"{low:.2f}" == f"{high:.2f}" else f"{low:.2f}–{high:.2f} s"
+
+
 def gap_table(pairs: Sequence[Pair]) -> Table:
     """The coach's extra time, split three ways that add up to it (medians)."""
     table = Table(
@@ -328,6 +333,7 @@ def gap_table(pairs: Sequence[Pair]) -> Table:
         ],
     )
     own_stages = ("decode", "numbers", "rubric", "render", "save")
+    missed: list[tuple[str, float, float]] = []  # (model and take, start-up gap, allowance)
     for p in pairs:
         bare, coach = median(walls(p.bare)), median(walls(p.coach["now"]))
         bare_t = [timings_of(r.stderr)[0] for r in p.bare]
@@ -344,6 +350,8 @@ def gap_table(pairs: Sequence[Pair]) -> Table:
             ]
         )
         extra_cpu = median([r.cpu_s for r in p.coach["now"]]) - median([r.cpu_s for r in p.bare])
+        if round(coach / bare, 2) > 1.1:
+            missed.append((f"`{p.model}` {p.take}", rest - bare_rest, 0.1 * bare))
         table.add(
             f"`{p.model}`",
             p.take,
@@ -366,6 +374,25 @@ def gap_table(pairs: Sequence[Pair]) -> Table:
         "and imports PyAV inside its load, which the coach does in its decode stage. "
         "Extra CPU: user + system of all the coach's processes minus alone's."
     )
+    if missed:
+        over = [m for m in missed if m[1] > m[2]]
+        table.notes.append(
+            f"**What 1.1× would take.** Missed for {', '.join(m[0] for m in missed)}. "
+            + (
+                f"For {', '.join(m[0] for m in over)} the start-up difference alone "
+                f"({_span([m[1] for m in over])}) is more than all that 1.1× allows "
+                f"({_span([m[2] for m in over])}), and the coach's own stages are only "
+                "about 0.1 s: the fixed cost of starting a `coach` process would have to "
+                "go — typer building pydantic validators for the command's options "
+                "(`coach score --help` minus `coach --help` above), importing the coach's "
+                "modules, reading profile, rubric and store — or be hidden by loading the "
+                "model in the background from the first moment, or paid once by a "
+                "long-lived process that keeps the model loaded."
+                if over
+                else "The start-up difference fits within the allowance; the rest is "
+                "the coach's own stages and contention."
+            )
+        )
     return table
 
 
@@ -397,8 +424,8 @@ def section(
                 f"{p.ratio():.2f}× ({median(walls(p.coach['now'])):.2f} s vs "
                 f"{median(walls(p.bare)):.2f} s)",
                 "≤ 1.3× "
-                + ("✔" if p.ratio() <= 1.3 else "✘")
-                + ("; 1.1× ✔" if p.ratio() <= 1.1 else "; 1.1× ✘"),
+                + ("✔" if round(p.ratio(), 2) <= 1.3 else "✘")
+                + ("; 1.1× ✔" if round(p.ratio(), 2) <= 1.1 else "; 1.1× ✘"),
             )
         )
     s.tables.append(ratio_table(pairs, rounds=rounds))
