@@ -162,9 +162,15 @@ echo "deriving the variants..."
 # 44.1 kHz stereo (both channels the same) for the resample and downmix path
 "${SOX[@]}" "$WAV/t1_good_kal.wav" -r 44100 -c 2 -b 16 "$WAV/t1_good_stereo44k.wav" rate -v 44100
 
-# benchmark input of 30 s: t2_good_espeak padded with silence.  (bench_10s and
-# bench_60s in fixtures.toml are t1_trick_kal and t1_too_long themselves.)
+# benchmark inputs of exactly 10, 30 and 60 s of 16 kHz speech, the rate the
+# coach works at (bench/ times them side by side): t1_trick_kal with the end of
+# its trailing silence cut; t2_good_espeak padded with silence; t1_too_long
+# brought up from 8 kHz and padded.
+"${SOX[@]}" "$WAV/t1_trick_kal.wav" "$WAV/bench_10s.wav" trim 0 10
 pad_to bench_30s t2_good_espeak 30
+"${SOX[@]}" "$WAV/t1_too_long.wav" -r "$SR" "$TMP/t1_too_long_16k.wav" rate -v "$SR"
+extra=$(awk -v h="$(soxi -D "$TMP/t1_too_long_16k.wav")" 'BEGIN { printf "%.4f", 60 - h }')
+"${SOX[@]}" "$TMP/t1_too_long_16k.wav" "$WAV/bench_60s.wav" pad 0 "$extra"
 
 for f in "$WAV"/*.wav; do
   to_flac "$(basename "$f" .wav)"

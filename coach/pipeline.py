@@ -6,11 +6,14 @@ together and times them (the timings feed ``bench/``).
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     BrokenExecutor,
     Executor,
+    Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
 )
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from coach.audio import Audio
 from coach.context import Context
+from coach.errors import CoachError
 from coach.report import Report, metrics_of
 from coach.rubric.core import Rubric, Take, feedback, judge, score
 from coach.transcribe import DecodeOptions, Transcriber, Transcript, merge, shift
@@ -71,11 +75,13 @@ def _acoustics_pool() -> Executor:
     """Where the acoustics run while Whisper transcribes: one worker for the process.
 
     A forked worker process where the platform has fork: librosa's first use
-    in a process is ~1.5 s of import work that, in a thread, fights the
-    transcription for the GIL; in its own process it mostly runs while the
-    model loads, and later takes of a batch find it loaded.  Measured on 2
-    cores (30 s take, base, 6 alternating runs): 3.39 s for the whole
-    ``coach score`` process with the worker process, 3.78 s with a thread.
+    in a process is ~1.5-2 s of import work (scipy.signal, numba's cached
+    kernels) that, in a thread, fights the transcription for the GIL; in its
+    own process it mostly runs while the model loads, and later takes of a
+    batch find it loaded.  Measured on 2 cores (30 s take, base, beam 5, 6
+    alternating runs): 3.39 s for the whole ``coach score`` process with the
+    worker process, 3.78 s with a thread.  ``bench/RESULTS.md`` has the
+    current numbers.
     """
     if not _POOL:
         import multiprocessing
@@ -94,11 +100,17 @@ _FORK_HUNG = False
 def _drop_pool() -> None:
     """Stop using the acoustics worker; after a hung fork, use a thread from now on."""
     global _FORK_HUNG
+    if _POOL and isinstance(_POOL[0], ProcessPoolExecutor):
+        _FORK_HUNG = True
+    stop_workers()
+
+
+def stop_workers() -> None:
+    """Kill the acoustics worker now, for a process that leaves without clean-up."""
     if not _POOL:
         return
     pool = _POOL.pop()
     if isinstance(pool, ProcessPoolExecutor):
-        _FORK_HUNG = True
         # No public way to stop a stuck worker before Python 3.14's terminate_workers().
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
@@ -117,8 +129,8 @@ def score_audio(
     """Transcribe, measure and judge one decoded take.
 
     The acoustic measurements run in a worker (see :func:`_acoustics_pool`)
-    while the model loads and transcribes, so librosa's first-use cost hides
-    behind the transcription.  ``transcriber`` may be a loaded model or a
+    while the model loads and transcribes, so their cost hides behind the
+    transcription.  ``transcriber`` may be a loaded model or a
     function that loads it (called after the measurements have started).
     """
     from coach.acoustics import measure
@@ -243,6 +255,76 @@ def score_file(
         options=options,
         timings=timings,
     )
+
+
+def batch_jobs(takes: int, *, cores: int | None = None) -> int:
+    """How many takes of a batch to transcribe at once: 2 on two cores or more, else 1.
+
+    One transcription at a time left two cores half idle (part of
+    faster-whisper's work is single-threaded: features, word alignment, the
+    Python around the decoder), so two takes at a time, with half the
+    threads each, fill the gaps.  Measured by ``python -m bench`` (issue 7)
+    on 2 cores, 10 takes with base, alternating: 15.8 takes a minute one at
+    a time, 22.4 two at a time; ``bench/RESULTS.md`` has the current numbers.
+    """
+    cores = cores or os.cpu_count() or 1
+    return 2 if takes > 1 and cores >= 2 else 1
+
+
+def score_files(
+    paths: Sequence[str | Path],
+    *,
+    transcriber: Transcriber | Callable[[], Transcriber],
+    context: Context,
+    rubric: Rubric,
+    max_minutes: float,
+    options: DecodeOptions | None = None,
+    jobs: int = 1,
+) -> Iterator[tuple[Path, Report | CoachError]]:
+    """Score several takes, ``jobs`` at a time; yield each result in the order given.
+
+    A take that cannot be scored yields its :class:`~coach.errors.CoachError`
+    instead of a report, so one bad file does not stop the batch.  With
+    ``jobs`` above 1 the transcriber must have been made with ``workers=jobs``
+    (otherwise the takes wait for each other inside the model); a loader is
+    called once, by whichever take needs the model first.
+    """
+    lock = threading.Lock()
+    loaded: list[Transcriber] = []
+
+    def model() -> Transcriber:
+        if isinstance(transcriber, Transcriber):
+            return transcriber
+        with lock:
+            if not loaded:
+                loaded.append(transcriber())
+            return loaded[0]
+
+    def one(path: str | Path) -> Report | CoachError:
+        try:
+            return score_file(
+                path,
+                transcriber=model,
+                context=context,
+                rubric=rubric,
+                max_minutes=max_minutes,
+                options=options,
+            )
+        except CoachError as exc:
+            return exc
+
+    if jobs <= 1:
+        for path in paths:
+            yield Path(path), one(path)
+        return
+    _acoustics_pool()  # made once, here, not by two takes at the same moment
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="coach-take")
+    try:
+        futures: list[Future[Report | CoachError]] = [pool.submit(one, p) for p in paths]
+        for path, future in zip(paths, futures, strict=True):
+            yield Path(path), future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def check_script(text: str, *, source: str, context: Context, rubric: Rubric) -> Report:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -366,6 +367,21 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
         out.print(report_view(r))
 
 
+def _share_time(reports: list[Report], stage: str, seconds: float) -> None:
+    """Book a stage done for all the takes at once (rendering, saving) in equal shares."""
+    for report in reports:
+        report.timings[stage] = seconds / len(reports)
+
+
+def _print_timings(reports: list[Report]) -> None:
+    """With COACH_TIMINGS=1, one ``timings: stage=seconds ...`` line per take (for bench/)."""
+    if not os.environ.get("COACH_TIMINGS"):
+        return
+    for report in reports:
+        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+        err.print(f"timings: {timings}", soft_wrap=True, markup=False)
+
+
 def _exit_code(reports: list[Report], *, strict: bool) -> int:
     if strict and any(c.status == "fail" for r in reports for c in r.checks):
         return 1
@@ -389,7 +405,7 @@ def score(
     situation: SituationOpt = None,
     as_json: JsonOpt = False,
     model: ModelOpt = "base",
-    beam_size: BeamSizeOpt = 5,
+    beam_size: BeamSizeOpt = 1,
     max_minutes: Annotated[
         float, typer.Option("--max-minutes", help="Refuse takes longer than this.")
     ] = 15.0,
@@ -457,17 +473,20 @@ def _score(
 ) -> None:
     """The body of coach score, once the store is open."""
     from coach import models
-    from coach.pipeline import score_file
+    from coach.pipeline import batch_jobs, score_file, score_files
     from coach.transcribe import DecodeOptions, Transcriber
 
     judged_by = _rubric(rubric)
     options = DecodeOptions(beam_size=beam_size)
     loaded: list[Transcriber] = []
+    jobs = batch_jobs(len(files))
 
     def transcriber() -> Transcriber:
         # Loaded on first use: a bad file is reported before the model costs a second.
         if not loaded:
-            loaded.append(Transcriber(str(models.resolve(model)), name=model))
+            threads = max(1, (os.cpu_count() or 1) // jobs)
+            folder = str(models.resolve(model))
+            loaded.append(Transcriber(folder, name=model, threads=threads, workers=jobs))
         return loaded[0]
 
     reports: list[Report] = []
@@ -489,33 +508,35 @@ def _score(
         from rich.progress import Progress
 
         with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("Scoring takes", total=len(files))
-            for f in files:
-                progress.update(task, description=f"Scoring {f.name}")
-                try:
-                    reports.append(
-                        score_file(
-                            f,
-                            transcriber=transcriber,
-                            context=context,
-                            rubric=judged_by,
-                            max_minutes=max_minutes,
-                            options=options,
-                        )
-                    )
-                except CoachError as exc:
-                    failures.append((str(f), str(exc)))
-                    err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+            task = progress.add_task(f"Scoring {len(files)} takes", total=len(files))
+            for f, result in score_files(
+                files,
+                transcriber=transcriber,
+                context=context,
+                rubric=judged_by,
+                max_minutes=max_minutes,
+                options=options,
+                jobs=jobs,
+            ):
+                if isinstance(result, CoachError):
+                    failures.append((str(f), str(result)))
+                    err.print(f"[bold red]Error:[/] {escape(str(result))}", soft_wrap=True)
+                else:
+                    reports.append(result)
+                progress.update(task, description=f"Scored {f.name}")
                 progress.advance(task)
 
     # Several takes in the terminal: the summary table, not a wall of reports.
+    began = time.perf_counter()
     if reports and (as_json or not many):
         _emit(reports, as_json=as_json, many=many)
     if many and not as_json:
         from coach.render import summary_table
 
         out.print(summary_table(reports, failures))
+    _share_time(reports, "render", time.perf_counter() - began)
     # Saved after showing: a store problem must not cost the rep the feedback.
+    began = time.perf_counter()
     for report in reports:
         _save(
             store,
@@ -526,6 +547,8 @@ def _score(
             rubric=judged_by,
             sending=sending,
         )
+    _share_time(reports, "save", time.perf_counter() - began)
+    _print_timings(reports)
     if failures:
         raise SystemExit(2)
     raise SystemExit(_exit_code(reports, strict=strict))
@@ -627,6 +650,9 @@ def main() -> None:
         if record is not None and record.audio_wedged():
             # PortAudio's exit handler would block on the stream that would not
             # stop; everything the rep needs is written, so leave without it.
+            pipeline = sys.modules.get("coach.pipeline")
+            if pipeline is not None:
+                pipeline.stop_workers()  # a forked worker would outlive us otherwise
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(done.code if isinstance(done.code, int) else 1)
