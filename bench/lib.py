@@ -6,11 +6,13 @@ the run that writes it; nothing here holds a result.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import importlib.metadata
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,8 +48,19 @@ def coach_env(**extra: str) -> dict[str, str]:
     A throwaway ``COACH_HOME`` (no profile, no saved sessions from the user's
     store leak in; the timed runs' sessions go there and are thrown away).
     """
-    home = tempfile.mkdtemp(prefix="coach-bench-home-")
+    home = tempfile.mkdtemp(prefix="home-", dir=_scratch())
     return {**os.environ, "COACH_HOME": home, **extra}
+
+
+_SCRATCH: list[Path] = []
+
+
+def _scratch() -> Path:
+    """One temporary folder for this run's throwaway homes, removed when the run ends."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="coach-bench-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
+    return _SCRATCH[0]
 
 
 def coach_cmd(*args: str) -> list[str]:

@@ -118,6 +118,8 @@ def section(
     vmic_dir = scratch / "vmic"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
     env.update(COACH_VMIC_DIR=str(vmic_dir), PULSE_SERVER=f"unix:{vmic_dir}/native")
+    # If the bench is killed before `down`, the server still ends by itself.
+    env.setdefault("COACH_VMIC_IDLE", "120")
     up = subprocess.run([str(VMIC), "up"], env=env, capture_output=True, text=True, check=False)
     if up.returncode != 0:
         shutil.rmtree(scratch, ignore_errors=True)

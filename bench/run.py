@@ -17,6 +17,8 @@ depend on the machine and how busy it is.
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -174,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add("--before", metavar="REF", help="also time the coach of this commit (speed, batch)")
     add("--out", type=Path, default=RESULTS, help="where to write the results")
     args = parser.parse_args(argv)
+    # Killed (kill, timeout): unwind like Ctrl-C, so the virtual microphone and the
+    # throwaway homes are cleaned up by their `finally` and atexit handlers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     plan = QUICK if args.quick else FULL
     coaches: list[Coach] = [NOW]

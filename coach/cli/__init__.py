@@ -405,7 +405,7 @@ def score(
     situation: SituationOpt = None,
     as_json: JsonOpt = False,
     model: ModelOpt = "base",
-    beam_size: BeamSizeOpt = 1,
+    beam_size: BeamSizeOpt = 5,
     max_minutes: Annotated[
         float, typer.Option("--max-minutes", help="Refuse takes longer than this.")
     ] = 15.0,
