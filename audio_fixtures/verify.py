@@ -16,7 +16,7 @@ the fixtures, not the code under test.
 
 * speaking time: 10 ms blocks louder than -45 dBFS (or the 5th-percentile
   block + 10 dB), gaps shorter than 0.3 s bridged, bursts under 50 ms dropped
-  (coach.acoustics defaults);
+  (coach.speech.acoustics defaults);
 * words: the words of the script (a digit said is a word: "four one five" is 3);
   the pace is also printed from Whisper's own word count (``wpm_w``: a number
   written "415-555-0134" is one to three words) and from Whisper's words with
@@ -63,7 +63,7 @@ def decode(path: Path) -> np.ndarray:
 
 
 def speech_spans(y: np.ndarray, *, hop: int = 160) -> np.ndarray:
-    """[start, end] seconds of each stretch of speech (coach.acoustics defaults)."""
+    """[start, end] seconds of each stretch of speech (coach.speech.acoustics defaults)."""
     starts = np.arange(0, y.size, hop)
     power = np.add.reduceat(np.square(y, dtype=np.float64), starts)
     power /= np.diff(np.append(starts, y.size))

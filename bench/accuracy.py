@@ -91,16 +91,16 @@ def _context(entry: dict[str, Any]) -> Any:
 
 
 def _times_said(script: str, digits: str) -> int:
-    from coach.numbers import find_phone_numbers
-    from coach.transcribe import Transcript
+    from coach.speech.numbers import find_phone_numbers
+    from coach.speech.transcribe import Transcript
 
     return sum(n.digits == digits for n in find_phone_numbers(Transcript.from_text(script).words))
 
 
 def score_takes(setting: Setting, transcriber: Any, names: Sequence[str]) -> list[TakeResult]:
     from coach.pipeline import score_file
-    from coach.rubric.core import load_rubric
-    from coach.transcribe import DecodeOptions
+    from coach.rubric.config import load_rubric
+    from coach.speech.transcribe import DecodeOptions
 
     rubric = load_rubric()
     manifest = tk.manifest()
@@ -154,8 +154,8 @@ def run_settings(
     settings: Sequence[Setting], names: Sequence[str] = ()
 ) -> dict[Setting, list[TakeResult]]:
     """Score ``names`` (default: every recorded fixture take) with each setting."""
-    from coach import models
-    from coach.transcribe import Transcriber
+    from coach.speech import models
+    from coach.speech.transcribe import Transcriber
 
     names = names or [n for n in tk.manifest() if not n.startswith("bench_")]
     out: dict[Setting, list[TakeResult]] = {}
@@ -240,7 +240,7 @@ def corpus_table() -> Table:
     """Agreement of ``coach check`` with the labelled corpus, per check (model-free)."""
     from coach.context import Context, Offer, Prospect, Rep
     from coach.pipeline import check_script
-    from coach.rubric.core import load_rubric
+    from coach.rubric.config import load_rubric
 
     data = tomllib.loads(CORPUS.read_text())
     defaults, cases = data["defaults"], data["case"]

@@ -45,8 +45,8 @@ def speech_end_s(path: Path) -> float:
     """When the last sound of ``path`` ends, seconds (10 ms hops above -45 dBFS)."""
     import numpy as np
 
-    from coach.audio import load
-    from coach.live import hop_levels_db
+    from coach.speech.audio import load
+    from coach.speech.levels import hop_levels_db
 
     loud = np.flatnonzero(hop_levels_db(load(path).samples) > -45.0)
     return float(loud[-1] + 1) / 100

@@ -48,7 +48,7 @@ SCENARIO = {
     "--callback": "415-555-0134",
 }
 
-# faster-whisper alone, with exactly the settings coach.transcribe uses; it
+# faster-whisper alone, with exactly the settings coach.speech.transcribe uses; it
 # reports its own stages on stderr the way COACH_TIMINGS=1 makes the coach do.
 BARE = """
 import time
@@ -84,14 +84,14 @@ def hotwords() -> str:
 
 def default_beam() -> int:
     """The beam size the coach decodes with unless told otherwise."""
-    from coach.transcribe import DecodeOptions
+    from coach.speech.transcribe import DecodeOptions
 
     return DecodeOptions().beam_size
 
 
 def model_folder(model: str) -> str:
     """The CTranslate2 folder of ``model``, assembled once, outside every timing."""
-    from coach import models
+    from coach.speech import models
 
     return str(models.resolve(model))
 

@@ -9,7 +9,7 @@ through the same :func:`normalise`, so only real mistakes count:
 * an e-mail address read out: ``chris@northwind.example`` becomes
   ``chris at northwind dot example``, as the script spells it;
 * phone numbers are found with the coach's own reader
-  (:func:`coach.numbers.find_phone_numbers`, every shape Whisper prints) and
+  (:func:`coach.speech.numbers.find_phone_numbers`, every shape Whisper prints) and
   become one word per digit, so a wrong digit costs one error, not ten;
 * other numbers become numerals: ``ten`` → ``10``, ``two thousand`` and
   ``2,000`` → ``2000``, ``forty-one`` → ``41``.
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from coach.numbers import find_phone_numbers
-from coach.transcribe import Word
+from coach.speech.numbers import find_phone_numbers
+from coach.speech.transcribe import Word
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

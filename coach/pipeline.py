@@ -22,15 +22,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.audio import Audio
 from coach.context import Context
 from coach.errors import CoachError
-from coach.report import Report, metrics_of
-from coach.rubric.core import Rubric, Take, feedback, judge, score
-from coach.transcribe import DecodeOptions, Transcriber, Transcript, merge, shift
+from coach.report import Report
+from coach.rubric.checks import Take
+from coach.rubric.config import Rubric
+from coach.rubric.engine import feedback, judge, score
+from coach.speech.audio import Audio
+from coach.speech.metrics import measure_take
+from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript, merge, shift
 
 if TYPE_CHECKING:
-    from coach.acoustics import Acoustics
+    from coach.speech.acoustics import Acoustics
 
 
 @contextmanager
@@ -46,18 +49,23 @@ def judge_take(
     take: Take, rubric: Rubric, *, source: str, model: str | None, timings: dict[str, float]
 ) -> Report:
     """Run the rubric on a take and assemble the report."""
-    from coach.rubric.rules_delivery import filler_matches
-
     with _timed(timings, "rubric"):
+        # Measured first, then judged: the metrics never read a rule.
+        metrics = measure_take(
+            take.transcript,
+            take.acoustics,
+            take.numbers,
+            filler_count=len(take.find(rubric.config("fillers").patterns("patterns"))),
+            target_wpm=take.context.target_wpm,
+        )
         checks = tuple(judge(take, rubric))
         fixes, strengths = feedback(checks, rubric)
-        fillers = len(filler_matches(take, rubric.config("fillers")))
         return Report(
             source=source,
             touch=take.context.touch,
             model=model,
             transcript=take.transcript,
-            metrics=metrics_of(take, filler_count=fillers),
+            metrics=metrics,
             checks=checks,
             score=score(checks, rubric),
             fixes=tuple(fixes),
@@ -133,7 +141,7 @@ def score_audio(
     transcription.  ``transcriber`` may be a loaded model or a
     function that loads it (called after the measurements have started).
     """
-    from coach.acoustics import measure
+    from coach.speech.acoustics import measure
 
     timings = {} if timings is None else timings
 
@@ -215,8 +223,8 @@ def score_transcribed(
 
     ``acoustics`` is measured here when not given.
     """
-    from coach.acoustics import measure
-    from coach.numbers import find_phone_numbers
+    from coach.speech.acoustics import measure
+    from coach.speech.numbers import find_phone_numbers
 
     timings = {} if timings is None else timings
     if acoustics is None:
@@ -242,7 +250,7 @@ def score_file(
     When ``transcriber`` is a loader it is called only once the audio has
     decoded, so a bad file is reported before the model costs a second.
     """
-    from coach.audio import load
+    from coach.speech.audio import load
 
     timings: dict[str, float] = {}
     with _timed(timings, "decode"):
@@ -329,7 +337,7 @@ def score_files(
 
 def check_script(text: str, *, source: str, context: Context, rubric: Rubric) -> Report:
     """Judge a written script with the same rules, timed at the rep's pace."""
-    from coach.numbers import find_phone_numbers
+    from coach.speech.numbers import find_phone_numbers
 
     timings: dict[str, float] = {}
     transcript = Transcript.from_text(text, wpm=context.target_wpm)

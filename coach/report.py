@@ -9,44 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.rubric.core import Check, Take
-from coach.transcribe import Transcript
+from coach.rubric.checks import Check
+from coach.speech.metrics import Metrics, NumberMetric
+from coach.speech.transcribe import Transcript
 
 SCHEMA = "coach.report/1"
 
 
 @dataclass(frozen=True)
-class NumberMetric:
-    """A callback number as it was spoken."""
-
-    digits: str
-    start: float
-    end: float
-    digits_per_s: float
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """The measurements shown beside the checks (seconds, words, dBFS, semitones).
-
-    Acoustic fields are ``None`` for a written script.
-    """
-
-    duration_s: float
-    speech_s: float | None
-    words: int
-    wpm: float | None
-    leading_silence_s: float | None
-    longest_pause_s: float | None
-    filler_count: int
-    pitch_variation_st: float | None
-    loudness_dbfs: float | None
-    phone_numbers: tuple[NumberMetric, ...] = ()
-
-
-@dataclass(frozen=True)
 class OverrideNote:
-    """A check whose status a team lead overrode in review (see :mod:`coach.review`)."""
+    """A check whose status a team lead overrode in review (see :mod:`coach.team.review`)."""
 
     check_id: str
     original: str
@@ -75,45 +47,6 @@ class Report:
 
     def override_of(self, check_id: str) -> OverrideNote | None:
         return next((o for o in self.overrides if o.check_id == check_id), None)
-
-
-def metrics_of(take: Take, *, filler_count: int) -> Metrics:
-    """Collect the report's metrics from a judged take."""
-    words = len(take.transcript.words)
-    a = take.acoustics
-    numbers = tuple(
-        NumberMetric(n.digits, n.start, n.end, round(n.digits_per_s, 2)) for n in take.numbers
-    )
-    if a is None:
-        return Metrics(
-            duration_s=round(take.duration_s, 2),
-            speech_s=None,
-            words=words,
-            wpm=round(take.context.target_wpm, 1),
-            leading_silence_s=None,
-            longest_pause_s=None,
-            filler_count=filler_count,
-            pitch_variation_st=None,
-            loudness_dbfs=None,
-            phone_numbers=numbers,
-        )
-    from coach.rubric.rules_delivery import speaking_rate
-
-    wpm = speaking_rate(take)
-    return Metrics(
-        duration_s=round(a.duration_s, 2),
-        speech_s=round(a.speech_s, 2),
-        words=words,
-        wpm=None if wpm is None else round(wpm, 1),
-        leading_silence_s=round(a.leading_silence_s, 2),
-        longest_pause_s=round(a.longest_pause_s, 2),
-        filler_count=filler_count,
-        pitch_variation_st=(
-            None if a.pitch_variation_st is None else round(a.pitch_variation_st, 2)
-        ),
-        loudness_dbfs=round(a.loudness_dbfs, 1),
-        phone_numbers=numbers,
-    )
 
 
 def _evidence(check: Check) -> list[dict[str, Any]]:
@@ -187,8 +120,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
     ValueError
         ``data`` is not a ``coach.report/1`` object.
     """
-    from coach.rubric.core import Evidence
-    from coach.transcribe import Word
+    from coach.rubric.checks import Evidence
+    from coach.speech.transcribe import Word
 
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} object")

@@ -34,7 +34,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def transcriber() -> Any:
     """The bundled ``base`` model, loaded once for the whole run."""
-    from coach import models
-    from coach.transcribe import Transcriber
+    from coach.speech import models
+    from coach.speech.transcribe import Transcriber
 
     return Transcriber(str(models.resolve("base")), name="base")

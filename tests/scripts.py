@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.context import Context, Rep
 from coach.pipeline import check_script
 from coach.report import Report
-from coach.rubric.core import load_rubric
+from coach.rubric.config import load_rubric
 
 GOOD = (
     "Hi Dana, this is Chris Walker from Northwind Logistics. I'm calling because teams like "

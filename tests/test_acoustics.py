@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from coach.acoustics import (
+from coach.speech.acoustics import (
     FLOOR_DBFS,
     AcousticOptions,
     Acoustics,
@@ -261,7 +261,7 @@ def test_longest_pause() -> None:
 
 
 def test_importing_does_not_load_librosa() -> None:
-    code = "import sys, coach.acoustics; sys.exit('librosa' in sys.modules)"
+    code = "import sys, coach.speech.acoustics; sys.exit('librosa' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

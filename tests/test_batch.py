@@ -13,7 +13,7 @@ from coach.context import Context, Prospect, Rep
 from coach.errors import AudioError
 from coach.pipeline import batch_jobs, score_files
 from coach.report import Report
-from coach.rubric.core import load_rubric
+from coach.rubric.config import load_rubric
 
 runner = CliRunner()
 
@@ -30,8 +30,8 @@ def test_batch_jobs(takes: int, cores: int, jobs: int) -> None:
 def test_two_at_a_time_keeps_the_order_and_reports_a_bad_file(
     fixtures_dir: Path, tmp_path: Path
 ) -> None:
-    from coach import models
-    from coach.transcribe import Transcriber
+    from coach.speech import models
+    from coach.speech.transcribe import Transcriber
 
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio")

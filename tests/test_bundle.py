@@ -20,19 +20,19 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from coach import bundle_format
-from coach.audio import load
-from coach.bundle_format import (
+from coach.cli import app
+from coach.report import to_json
+from coach.rubric.config import load_rubric
+from coach.speech.audio import load
+from coach.team import bundle_format
+from coach.team.bundle_format import (
     COMMENT_FIELDS,
     JSON_COLUMNS,
     OVERRIDE_FIELDS,
     PLAIN_COLUMNS,
 )
-from coach.cli import app
-from coach.report import to_json
-from coach.review import Comment, Override, Weights
-from coach.rubric.core import load_rubric
-from coach.store import Session, Store
+from coach.team.review import Comment, Override, Weights
+from coach.team.store import Session, Store
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()

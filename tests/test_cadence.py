@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach.cadence import Cadence, iso, parse_when
 from coach.cli import app
 from coach.context import Context, Rep
 from coach.errors import CoachError
 from coach.pipeline import check_script
-from coach.rubric.core import Check, load_rubric
-from coach.store import Store
+from coach.rubric.checks import Check
+from coach.rubric.config import load_rubric
+from coach.team.cadence import Cadence, iso, parse_when
+from coach.team.store import Store
 
 runner = CliRunner()
 

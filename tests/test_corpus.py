@@ -17,7 +17,7 @@ import pytest
 
 from coach.context import Context, Offer, Prospect, Rep
 from coach.pipeline import check_script
-from coach.rubric.core import Rubric, load_rubric
+from coach.rubric.config import Rubric, load_rubric
 
 CORPUS = Path(__file__).parent / "corpus" / "scripts.toml"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coach import models
 from coach.errors import ModelError
+from coach.speech import models
 
 
 def _fake_parts(root: Path, name: str, halves: tuple[bytes, bytes]) -> models.SplitSource:
@@ -74,7 +74,7 @@ def test_base_is_assembled_once_and_reused(tmp_path: Path, monkeypatch: pytest.M
 
 def test_two_processes_assembling_together_both_succeed(tmp_path: Path) -> None:
     env = {**os.environ, "COACH_CACHE": str(tmp_path)}
-    code = "from coach import models; print(models.resolve('base'))"
+    code = "from coach.speech import models; print(models.resolve('base'))"
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from coach.numbers import (
+from coach.speech.numbers import (
     MIN_DURATION_S,
     PhoneNumber,
     digit_distance,
     find_phone_numbers,
     normalize_number,
 )
-from coach.transcribe import Word
+from coach.speech.transcribe import Word
 
 NUMBER = "4155550134"
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from coach import acoustics, pipeline
-from coach.audio import load
+from coach import pipeline
 from coach.context import Context
-from coach.rubric.core import load_rubric
+from coach.rubric.config import load_rubric
+from coach.speech import acoustics
+from coach.speech.audio import load
 
 PARENT = os.getpid()
 

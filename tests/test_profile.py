@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.profile import Profile, load_profile, save_profile
+from coach.practice.profile import Profile, load_profile, save_profile
 
 runner = CliRunner()
 

@@ -18,7 +18,10 @@ from typer.testing import CliRunner
 from coach.cli import app
 from coach.context import Context, Rep
 from coach.pipeline import check_script
-from coach.progress import (
+from coach.report import Report
+from coach.rubric.checks import Status
+from coach.rubric.config import load_rubric
+from coach.team.progress import (
     MAX_PERIODS,
     Entry,
     Rate,
@@ -31,9 +34,7 @@ from coach.progress import (
     team_progress,
     to_json,
 )
-from coach.report import Report
-from coach.rubric.core import Status, load_rubric
-from coach.store import Store
+from coach.team.store import Store
 from tests.scripts import GOOD, WEAK
 
 runner = CliRunner()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from coach.pipeline import check_script
-from coach.rubric.core import load_rubric
-from coach.scenario import load_card
+from coach.practice.cards import load_card
+from coach.rubric.config import load_rubric
 
 PROMPTS = sorted((Path(__file__).parent.parent / "prompts").glob("*.toml"))
 

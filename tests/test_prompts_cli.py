@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.scenario import card_folders, find_card, list_cards, load_card
+from coach.practice.cards import card_folders, find_card, list_cards, load_card
 
 runner = CliRunner()
 

@@ -30,19 +30,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.audio import SAMPLE_RATE, load
-from coach.live import (
-    CutOptions,
-    LiveTranscriber,
-    PieceCutter,
-    clock_style,
-    level_bar,
-    live_view,
-    merge,
-    pieces_of,
-    shift,
-)
-from coach.record import (
+from coach.practice.live import CutOptions, LiveTranscriber, PieceCutter, pieces_of
+from coach.practice.record import (
     InputDevice,
     LiveStatus,
     RecordError,
@@ -50,7 +39,9 @@ from coach.record import (
     choose_device,
     choose_settings,
 )
-from coach.transcribe import DecodeOptions, Transcript, Word
+from coach.speech.audio import SAMPLE_RATE, load
+from coach.speech.transcribe import DecodeOptions, Transcript, Word, merge, shift
+from coach.views.live import clock_style, level_bar, live_view
 
 ROOT = Path(__file__).resolve().parent.parent
 VMIC = ROOT / "scripts" / "virtual-mic"
@@ -259,8 +250,8 @@ def test_the_take_file_is_a_true_wav_after_every_block(tmp_path: Path) -> None:
 
 def test_the_live_16k_stream_is_what_the_file_decodes_to(tmp_path: Path) -> None:
     """Block by block as the recorder does it: the live analysis and `coach score FILE` agree."""
-    from coach.audio import Resampler
-    from coach.record import to_pcm16
+    from coach.practice.record import to_pcm16
+    from coach.speech.audio import Resampler
 
     rate = 44_100
     t = np.arange(rate * 3) / rate
@@ -281,7 +272,7 @@ def test_the_live_16k_stream_is_what_the_file_decodes_to(tmp_path: Path) -> None
 
 @pytest.mark.model
 def test_pieces_transcribe_like_the_whole_take(transcriber: Any, fixtures_dir: Path) -> None:
-    from coach.numbers import find_phone_numbers
+    from coach.speech.numbers import find_phone_numbers
 
     audio = load(fixtures_dir / "t1_good_slt.flac")
     live = LiveTranscriber(lambda: transcriber, options=DecodeOptions(), warm=False)
@@ -458,6 +449,7 @@ def first_sentence(tmp_path: Path, fixtures_dir: Path) -> Path:
     return path
 
 
+@pytest.mark.mic
 def test_devices_lists_the_virtual_microphone(vmic: VirtualMic, tmp_path: Path) -> None:
     proc = coach(vmic, tmp_path, "devices")
     assert proc.returncode == 0, proc.stderr
@@ -467,6 +459,7 @@ def test_devices_lists_the_virtual_microphone(vmic: VirtualMic, tmp_path: Path) 
     assert any(" pulse " in row for row in rows)
 
 
+@pytest.mark.mic
 @pytest.mark.parametrize(
     ("device", "expected"),
     [
@@ -483,6 +476,8 @@ def test_record_refuses_an_unknown_device(
     assert not (tmp_path / "takes").exists() or not any((tmp_path / "takes").iterdir())
 
 
+@pytest.mark.mic
+@pytest.mark.model
 def test_record_scores_a_take_played_into_the_microphone(
     vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
 ) -> None:
@@ -503,6 +498,7 @@ def test_record_scores_a_take_played_into_the_microphone(
     assert abs(report["metrics"]["duration_s"] - audio.duration_s) < 0.05
 
 
+@pytest.mark.mic
 def test_kill_9_leaves_a_playable_take(
     vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
 ) -> None:
@@ -524,6 +520,8 @@ def test_kill_9_leaves_a_playable_take(
     assert np.max(np.abs(audio.samples)) > 0.05  # it holds what was said
 
 
+@pytest.mark.mic
+@pytest.mark.model
 def test_ctrl_c_stops_the_take_and_scores_it(
     vmic: VirtualMic, tmp_path: Path, first_sentence: Path
 ) -> None:
@@ -540,6 +538,7 @@ def test_ctrl_c_stops_the_take_and_scores_it(
     assert 10.0 < load(take).duration_s < 20.0
 
 
+@pytest.mark.mic
 def test_a_microphone_gone_mid_take_keeps_what_was_recorded(
     tmp_path: Path, fixtures_dir: Path
 ) -> None:
@@ -588,6 +587,7 @@ def test_without_portaudio_the_error_says_what_to_install(tmp_path: Path) -> Non
         )
 
 
+@pytest.mark.mic
 def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
     reason = _missing()
     if reason:
@@ -618,6 +618,8 @@ def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.mic
+@pytest.mark.model
 def test_rehearse_records_through_the_microphone_and_keeps_the_take(
     vmic: VirtualMic, tmp_path: Path, first_sentence: Path
 ) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from coach.pipeline import check_script
-from coach.rehearse import (
+from coach.practice.cards import Card, load_card
+from coach.practice.rehearse import (
     ELEMENTS,
     ScriptComparison,
     best_take,
@@ -17,9 +18,9 @@ from coach.rehearse import (
     compare_takes,
 )
 from coach.report import Report
-from coach.rubric.core import Check, Rubric, Status, load_rubric
-from coach.scenario import Card, load_card
-from coach.transcribe import Transcript, Word
+from coach.rubric.checks import Check, Status
+from coach.rubric.config import Rubric, load_rubric
+from coach.speech.transcribe import Transcript, Word
 
 CARD_PATH = Path(__file__).parent.parent / "prompts" / "acme-t1.toml"
 

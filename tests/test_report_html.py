@@ -25,16 +25,17 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from coach.audio import load
 from coach.cli import app
 from coach.context import Context, Prospect, Rep
-from coach.html_report import score_chart, transcript_html, word_marks
 from coach.pipeline import check_script, score_file
-from coach.progress import Entry, rep_progress
 from coach.report import Report
-from coach.rubric.core import Check, Evidence, load_rubric
-from coach.store import Store
-from coach.transcribe import Transcript, Word
+from coach.rubric.checks import Check, Evidence
+from coach.rubric.config import load_rubric
+from coach.speech.audio import load
+from coach.speech.transcribe import Transcript, Word
+from coach.team.progress import Entry, rep_progress
+from coach.team.store import Store
+from coach.views.html import score_chart, transcript_html, word_marks
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -376,6 +377,7 @@ def _chromium() -> Iterator[Any]:
             launched.close()
 
 
+@pytest.mark.browser
 @pytest.mark.model
 def test_report_in_a_real_browser(transcriber: Any, fixtures_dir: Path, tmp_path: Path) -> None:
     with Store() as store:

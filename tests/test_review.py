@@ -12,9 +12,16 @@ from typer.testing import CliRunner
 
 from coach.cli import app
 from coach.report import Report, report_from_json, to_json
-from coach.review import Override, ReviewError, Weights, apply_overrides, parse_at, parse_override
-from coach.rubric.core import load_rubric
-from coach.store import MIGRATIONS, Store
+from coach.rubric.config import load_rubric
+from coach.team.review import (
+    Override,
+    ReviewError,
+    Weights,
+    apply_overrides,
+    parse_at,
+    parse_override,
+)
+from coach.team.store import MIGRATIONS, Store
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()

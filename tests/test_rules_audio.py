@@ -6,11 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from coach.acoustics import Acoustics, Pause
 from coach.context import Context, Rep
-from coach.numbers import find_phone_numbers
-from coach.rubric.core import Check, Take, feedback, judge, load_rubric, rule_for, score
-from coach.transcribe import Transcript, Word
+from coach.rubric.checks import Check, Take
+from coach.rubric.config import load_rubric
+from coach.rubric.engine import feedback, judge, rule_for, score
+from coach.speech.acoustics import Acoustics, Pause
+from coach.speech.numbers import find_phone_numbers
+from coach.speech.transcribe import Transcript, Word
 
 RUBRIC = load_rubric()
 

@@ -18,7 +18,7 @@ from coach.cli import app
 from coach.context import Context, Prospect, Rep
 from coach.pipeline import score_file
 from coach.report import SCHEMA, Report, to_json
-from coach.rubric.core import load_rubric
+from coach.rubric.config import load_rubric
 from tests.conftest import fixture_manifest
 
 MANIFEST = fixture_manifest()
@@ -172,8 +172,8 @@ def test_scoring_touches_no_network(
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    from coach import models
-    from coach.transcribe import Transcriber
+    from coach.speech import models
+    from coach.speech.transcribe import Transcriber
 
     fresh = Transcriber(str(models.resolve("tiny.en")), name="tiny.en")
     report = score_file(
@@ -188,7 +188,7 @@ def test_scoring_touches_no_network(
 
 
 def test_hotwords_name_people_and_companies_never_digits() -> None:
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
 
     context = find_card("acme-t1").context()
     assert context.hotwords() == "Chris Walker, Northwind Logistics, Dana Reyes, Acme, Globex"
@@ -202,7 +202,7 @@ def test_a_take_whisper_ends_early_with_hotwords_still_keeps_its_number(
 ) -> None:
     """With the card's names as hotwords, base drops this take's last sentence (the
     number); the tail is transcribed again without them and the number is heard."""
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
 
     report = score_file(
         fixtures_dir / "t2_did_you_get_espeak.flac",

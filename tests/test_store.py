@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from coach.audio import load
 from coach.cli import app
 from coach.report import report_from_json, to_json
-from coach.store import MIGRATIONS, Store, StoreError
+from coach.speech.audio import load
+from coach.team.store import MIGRATIONS, Store, StoreError
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
     from coach.context import Context
     from coach.report import Report
-    from coach.rubric.core import Rubric
-    from coach.store import Store
+    from coach.rubric.config import Rubric
+    from coach.team.store import Store
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -177,9 +177,9 @@ def _context(
     from dataclasses import replace
 
     from coach.context import Context, Rep
-    from coach.numbers import normalize_number
-    from coach.profile import load_profile, profile_path
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
+    from coach.practice.profile import load_profile, profile_path
+    from coach.speech.numbers import normalize_number
 
     profile = load_profile()
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
@@ -226,7 +226,7 @@ def _card_id(scenario: str | None) -> str:
     """The id of the card ``--scenario`` names, or "" without one (for the saved session)."""
     if not scenario:
         return ""
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
 
     return find_card(scenario).id
 
@@ -237,7 +237,7 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
     if not save:
         yield None
         return
-    from coach.store import Store
+    from coach.team.store import Store
 
     with Store(path) as store:
         yield store
@@ -252,14 +252,14 @@ class Sending:
 
     @property
     def sent_at(self) -> str | None:
-        from coach.cadence import iso
+        from coach.team.cadence import iso
 
         return iso(self.when) if self.sent else None
 
 
 def _sending(sent: bool, sent_on: str | None, *, save: bool, context: Context) -> Sending:
     """Check ``--sent``/``--sent-on`` before anything is opened or scored."""
-    from coach.cadence import parse_when
+    from coach.team.cadence import parse_when
 
     when = parse_when(sent_on) if sent_on else datetime.now(UTC)
     sending = Sending(sent=sent or sent_on is not None, when=when)
@@ -281,7 +281,7 @@ def _with_cadence(
     who = context.prospect.name
     if store is None or not who:
         return context
-    from coach.cadence import Cadence
+    from coach.team.cadence import Cadence
 
     history = Cadence.of(
         who,
@@ -310,9 +310,9 @@ def _save(
     """Save a scored take with a 16 kHz FLAC copy of its audio (decoded again: ~20 ms)."""
     if store is None:
         return
-    from coach.audio import load
     from coach.errors import AudioError
-    from coach.review import Weights
+    from coach.speech.audio import load
+    from coach.team.review import Weights
 
     try:
         samples = load(report.source, max_minutes=max_minutes).samples
@@ -350,14 +350,14 @@ def _since_day(since: str | None) -> date | None:
 
 
 def _rubric(path: Path | None) -> Rubric:
-    from coach.rubric.core import load_rubric
+    from coach.rubric.config import load_rubric
 
     return load_rubric(path)
 
 
 def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
-    from coach.render import report_view
     from coach.report import to_json
+    from coach.views.terminal import report_view
 
     if as_json:
         payload: Any = [to_json(r) for r in reports] if many else to_json(reports[0])
@@ -472,9 +472,9 @@ def _score(
     sending: Sending,
 ) -> None:
     """The body of coach score, once the store is open."""
-    from coach import models
     from coach.pipeline import batch_jobs, score_file, score_files
-    from coach.transcribe import DecodeOptions, Transcriber
+    from coach.speech import models
+    from coach.speech.transcribe import DecodeOptions, Transcriber
 
     judged_by = _rubric(rubric)
     options = DecodeOptions(beam_size=beam_size)
@@ -531,7 +531,7 @@ def _score(
     if reports and (as_json or not many):
         _emit(reports, as_json=as_json, many=many)
     if many and not as_json:
-        from coach.render import summary_table
+        from coach.views.terminal import summary_table
 
         out.print(summary_table(reports, failures))
     _share_time(reports, "render", time.perf_counter() - began)
@@ -624,7 +624,7 @@ def models_cmd() -> None:
     """
     from rich.table import Table
 
-    from coach import models
+    from coach.speech import models
 
     table = Table(title="Speech models (offline)")
     table.add_column("Name")
@@ -646,7 +646,7 @@ def main() -> None:
     try:
         app()
     except SystemExit as done:
-        record = sys.modules.get("coach.record")
+        record = sys.modules.get("coach.practice.record")
         if record is not None and record.audio_wedged():
             # PortAudio's exit handler would block on the stream that would not
             # stop; everything the rep needs is written, so leave without it.

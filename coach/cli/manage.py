@@ -27,9 +27,9 @@ from coach.errors import CoachError
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from coach.profile import Profile
-    from coach.scenario import Card
-    from coach.store import Session, Store
+    from coach.practice.cards import Card
+    from coach.practice.profile import Profile
+    from coach.team.store import Session, Store
 
 
 profile_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None)
@@ -47,7 +47,7 @@ def profile_cmd(ctx: typer.Context) -> None:
     Example: coach profile set --name "Chris Walker" --phone 415-555-0134
     """
     if ctx.invoked_subcommand is None:
-        from coach.profile import load_profile
+        from coach.practice.profile import load_profile
 
         _show_profile(load_profile())
 
@@ -71,7 +71,7 @@ def profile_set(
 
     Example: coach profile set --company "Northwind Logistics" --target-wpm 140
     """
-    from coach.profile import load_profile, save_profile, update_profile
+    from coach.practice.profile import load_profile, save_profile, update_profile
 
     changes = dict(name=name, company=company, phone=phone, email=email, target_wpm=target_wpm)
     if all(v is None for v in changes.values()):
@@ -90,13 +90,13 @@ def profile_show() -> None:
 
     Example: coach profile show
     """
-    from coach.profile import load_profile
+    from coach.practice.profile import load_profile
 
     _show_profile(load_profile())
 
 
 def _show_profile(profile: Profile) -> None:
-    from coach.profile import profile_path
+    from coach.practice.profile import profile_path
 
     path = profile_path()
     if profile.empty:
@@ -139,7 +139,7 @@ def prompts_cmd(ctx: typer.Context) -> None:
         return
     from rich.table import Table
 
-    from coach.scenario import card_folders, list_cards
+    from coach.practice.cards import card_folders, list_cards
 
     cards, problems = list_cards()
     for _, problem in problems:
@@ -171,7 +171,7 @@ def prompts_show(
 
     Example: coach prompts show acme-t1
     """
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
 
     card = find_card(card_id)
     rep = ", ".join(
@@ -238,7 +238,7 @@ def sessions_cmd(
     if ctx.invoked_subcommand is not None:
         ctx.obj = store
         return
-    from coach.store import Store
+    from coach.team.store import Store
 
     day = _since_day(since)
     with Store(store) as opened:
@@ -272,7 +272,7 @@ def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = Fals
     """Saved takes, one row each; ``reviewed`` adds when a lead reviewed each."""
     from rich.table import Table
 
-    from coach.render import score_style
+    from coach.views.terminal import score_style
 
     table = Table(title=title)
     table.add_column("Id", justify="right", no_wrap=True)
@@ -322,7 +322,7 @@ def sessions_show(
 
     Example: coach sessions show 12
     """
-    from coach.store import Store
+    from coach.team.store import Store
 
     with Store(store or ctx.obj) as opened:
         show_session(opened, opened.get(session_id), as_json=as_json)
@@ -330,8 +330,8 @@ def sessions_show(
 
 def show_session(store: Store, session: Session, *, as_json: bool) -> None:
     """A saved take's report as reviewed (overrides applied), with the lead's comments."""
-    from coach.render import comments_view
     from coach.report import to_json
+    from coach.views.terminal import comments_view
 
     report = store.reviewed_report(session)
     comments = store.comments(session.id)
@@ -381,7 +381,7 @@ def sessions_delete(
 
     Example: coach sessions delete 12
     """
-    from coach.store import Store
+    from coach.team.store import Store
 
     with Store(store or ctx.obj) as opened:
         session = opened.delete(session_id)

@@ -44,11 +44,11 @@ from coach.cli import (
 
 if TYPE_CHECKING:
     from coach.context import Context
-    from coach.record import Recorder
+    from coach.practice.cards import Card
+    from coach.practice.record import Recorder
     from coach.report import Report
-    from coach.rubric.core import Rubric
-    from coach.scenario import Card
-    from coach.store import Store
+    from coach.rubric.config import Rubric
+    from coach.team.store import Store
 
 
 DeviceOpt = Annotated[
@@ -69,7 +69,7 @@ def devices() -> None:
     """
     from rich.table import Table
 
-    from coach.record import choose_device, input_devices
+    from coach.practice.record import choose_device, input_devices
 
     found = input_devices()
     choose_device(None, found)  # none at all: one clear error line
@@ -187,11 +187,11 @@ def _record_take(
     import time
     from contextlib import AbstractContextManager, nullcontext
 
-    from coach import live as lv
-    from coach import models
     from coach.paths import data_dir
-    from coach.record import Recorder, RecordError, find_device
-    from coach.transcribe import DecodeOptions, Transcriber
+    from coach.practice import live as lv
+    from coach.practice.record import Recorder, RecordError, find_device
+    from coach.speech import models
+    from coach.speech.transcribe import DecodeOptions, Transcriber
 
     mic = find_device(device)
     folder = models.resolve(model)
@@ -281,7 +281,7 @@ def rehearse(
 
     Example: coach rehearse acme-t1 --script
     """
-    from coach.scenario import find_card
+    from coach.practice.cards import find_card
 
     card = find_card(card_spec)
     context = _context(touch=touch, scenario=card_spec, callback=None)
@@ -318,10 +318,10 @@ def _rehearse(
 ) -> None:
     """The body of coach rehearse, once the store is open."""
     from coach.pipeline import score_file
-    from coach.rehearse import best_take, compare_script, compare_takes
-    from coach.render import brief_panel, comparison_view, delta_line, report_view
+    from coach.practice.rehearse import best_take, compare_script, compare_takes
     from coach.report import to_json
-    from coach.transcribe import DecodeOptions, Transcriber
+    from coach.speech.transcribe import DecodeOptions, Transcriber
+    from coach.views.terminal import brief_panel, comparison_view, delta_line, report_view
 
     show = not as_json
     if show:
@@ -332,7 +332,7 @@ def _rehearse(
     loaded: list[Transcriber] = []
 
     def transcriber() -> Transcriber:
-        from coach import models
+        from coach.speech import models
 
         if not loaded:
             loaded.append(Transcriber(str(models.resolve(model)), name=model))
@@ -417,7 +417,7 @@ def _countdown(device: str, seconds: int = 3) -> None:
 
     from rich.live import Live
 
-    from coach.live import countdown_view
+    from coach.views.live import countdown_view
 
     with Live(countdown_view(seconds, device=device), console=err, transient=True) as view:
         for n in range(seconds, 0, -1):
@@ -442,7 +442,7 @@ def _record_until_stopped(
             return
         from rich.live import Live
 
-        from coach.live import live_view
+        from coach.views.live import live_view
 
         enter = threading.Event()
 

@@ -13,7 +13,7 @@ from coach.cli.manage import sessions_table, show_session
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
-    from coach.store import Session, Store
+    from coach.team.store import Session, Store
 
 
 @app.command()
@@ -68,7 +68,7 @@ def review(
 
     Example: coach review 12 --override hook=pass --reason "The peer name is the hook here"
     """
-    from coach.store import Store
+    from coach.team.store import Store
 
     with Store(store) as opened:
         if session_id is None:
@@ -104,7 +104,7 @@ def _record(
     author: str,
 ) -> bool:
     """Validate every part of the review first, then save it; True when something was saved."""
-    from coach.review import parse_at, parse_override
+    from coach.team.review import parse_at, parse_override
 
     if at is not None and comment is None:
         raise CoachError("--at pins a comment: give --comment too")
@@ -130,7 +130,7 @@ def _record(
 
 
 def _profile_name() -> str:
-    from coach.profile import load_profile
+    from coach.practice.profile import load_profile
 
     return load_profile().name
 

@@ -22,7 +22,7 @@ from coach.cli import (
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
-    from coach.store import Session, Store
+    from coach.team.store import Session, Store
 
 
 @app.command("export")
@@ -57,8 +57,8 @@ def export_cmd(
 
     Example: coach export --rep "Chris Walker" --since 2025-03-01 --out chris.zip
     """
-    from coach.bundle import export_bundle
-    from coach.store import Store
+    from coach.team.bundle import export_bundle
+    from coach.team.store import Store
 
     filters = {"--rep": rep, "--touch": touch, "--since": since, "--min-score": min_score}
     if ids and any(v is not None for v in filters.values()):
@@ -109,8 +109,8 @@ def import_cmd(
 
     Example: coach import chris.zip
     """
-    from coach.bundle import open_bundle
-    from coach.store import Store
+    from coach.team.bundle import open_bundle
+    from coach.team.store import Store
 
     # Checked before the store is opened: a bad bundle must not even create a store.
     with open_bundle(bundle) as opened_bundle, Store(store) as opened:

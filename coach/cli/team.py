@@ -16,8 +16,8 @@ from coach.cli import StoreOpt, _since_day, app, out
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
-    from coach.html_report import TakeView
-    from coach.store import Session, Store
+    from coach.team.store import Session, Store
+    from coach.views.html import TakeView
 
 RepOpt = Annotated[
     str | None, typer.Option("--rep", help="Only this rep's takes (any case).", show_default=False)
@@ -52,9 +52,9 @@ def progress(
 
     Example: coach progress --rep "Chris Walker" --since 2025-03-01
     """
-    from coach.progress import Entry, team_progress, to_json
-    from coach.render_team import progress_view
-    from coach.store import Store
+    from coach.team.progress import Entry, team_progress, to_json
+    from coach.team.store import Store
+    from coach.views.team import progress_view
 
     day = _since_day(since)
     with Store(store) as opened:
@@ -93,9 +93,9 @@ def report(
 
     Example: coach report --since 2025-03-01 --out team.html
     """
-    from coach.html_report import build_html
-    from coach.progress import Entry, team_progress
-    from coach.store import Store
+    from coach.team.progress import Entry, team_progress
+    from coach.team.store import Store
+    from coach.views.html import build_html
 
     day = _since_day(since)
     target = _output(out_path)
@@ -127,7 +127,7 @@ def report(
 
 def _take_view(store: Store, session: Session) -> TakeView:
     """A take as the report shows it: reviewed report, comments and the FLAC's bytes."""
-    from coach.html_report import TakeView
+    from coach.views.html import TakeView
 
     audio, note = _audio_bytes(session)
     return TakeView(

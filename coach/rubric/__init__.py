@@ -1,10 +1,8 @@
 """The rubric: the field's rules for voicemails that get called back.
 
-Rules are small functions (one concern each, grouped by what they judge in
-``rules_*.py``); thresholds, phrase lists and weights live in
-``default.toml`` and can be overridden by a team's own file.
+:mod:`~coach.rubric.checks` is what a rule looks at and returns,
+:mod:`~coach.rubric.matchers` finds names and phrases, :mod:`~coach.rubric.config`
+loads ``default.toml`` (thresholds, phrase lists, weights) with a team's
+overrides, :mod:`~coach.rubric.rules` holds the rules and their table, and
+:mod:`~coach.rubric.engine` runs them and scores the take.
 """
-
-from coach.rubric.core import Check, Evidence, Rubric, Take, judge, load_rubric
-
-__all__ = ["Check", "Evidence", "Rubric", "Take", "judge", "load_rubric"]

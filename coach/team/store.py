@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from coach.errors import CoachError
 from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
-from coach.review import Comment, Override, Weights, apply_overrides
+from coach.team.review import Comment, Override, Weights, apply_overrides
 
 if TYPE_CHECKING:
-    from coach.rubric.core import Status
+    from coach.rubric.checks import Status
 
 #: how long a writer waits for another writer's lock before giving up, seconds
 BUSY_TIMEOUT_S = 30.0
@@ -306,7 +306,7 @@ class Store:
         first and renamed inside the transaction, so a session never points at
         a half-written file.
         """
-        from coach.audio import write_flac
+        from coach.speech.audio import write_flac
 
         audio_dir = self.folder / "audio"
         tmp: Path | None = None
@@ -647,7 +647,7 @@ def _weights_json(weights: Weights) -> str:
 
 def _default_weights() -> Weights:
     """For sessions saved before weights were kept: the shipped rubric's."""
-    from coach.rubric.core import load_rubric
+    from coach.rubric.config import load_rubric
 
     return Weights.of(load_rubric(None))
 

@@ -95,7 +95,7 @@ def update_profile(profile: Profile, **changes: Any) -> Profile:
     ProfileError
         The phone is not a phone number, or the pace is outside 60–300 wpm.
     """
-    from coach.numbers import normalize_number
+    from coach.speech.numbers import normalize_number
 
     given = {k: v for k, v in changes.items() if v is not None}
     phone = given.get("phone")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from coach.rubric.core import Check, CheckConfig, Evidence, Match, Status, Take, clock, rule
+from coach.rubric.checks import Check, Evidence, Match, Status, Take, clock
+from coach.rubric.config import CheckConfig
+from coach.speech.metrics import speaking_rate
 
 
 def message_seconds(take: Take) -> float:
@@ -13,23 +15,6 @@ def message_seconds(take: Take) -> float:
     return max(0.0, a.duration_s - a.leading_silence_s - a.trailing_silence_s)
 
 
-def speaking_rate(take: Take) -> float | None:
-    """Spoken words per minute over speaking time.
-
-    A phone number counts as the digits said, not as the one written word
-    Whisper prints ("415-555-0134" is ten spoken words).  ``None`` for a
-    written script or a take without speech.
-    """
-    a = take.acoustics
-    if a is None or a.speech_s <= 0:
-        return None
-    words = len(take.transcript.words)
-    for n in take.numbers:
-        words += len(n.digits) - (n.last_word - n.first_word + 1)
-    return words / a.speech_s * 60 if words > 0 else None
-
-
-@rule("length")
 def length(take: Take, cfg: CheckConfig) -> Check:
     """About 30 seconds or 75 words; a message too short cannot carry a reason."""
     if take.is_script:
@@ -92,13 +77,12 @@ def _script_length(take: Take, cfg: CheckConfig) -> Check:
     )
 
 
-@rule("pace")
 def pace(take: Take, cfg: CheckConfig) -> Check:
     """Words per minute over speaking time, within the configured band."""
     if take.acoustics is None:
         return Check("pace", "skip", "A written script has no pace; it was timed at your pace.")
     words = len(take.transcript.words)
-    wpm = speaking_rate(take)
+    wpm = speaking_rate(take.transcript, take.numbers, take.acoustics)
     if words < cfg.num("min_words") or wpm is None:
         return Check("pace", "skip", f"Too few words ({words}) to measure a pace.")
     low, high, margin = cfg.num("min_wpm"), cfg.num("max_wpm"), cfg.num("margin_wpm")
@@ -125,7 +109,6 @@ def pace(take: Take, cfg: CheckConfig) -> Check:
     )
 
 
-@rule("pauses")
 def pauses(take: Take, cfg: CheckConfig) -> Check:
     """No dead air at the start, no long pauses mid-message."""
     a = take.acoustics
@@ -170,7 +153,6 @@ def pauses(take: Take, cfg: CheckConfig) -> Check:
     )
 
 
-@rule("delivery")
 def delivery(take: Take, cfg: CheckConfig) -> Check:
     """Not monotone, not too quiet, not clipped."""
     a = take.acoustics
@@ -220,7 +202,6 @@ def filler_matches(take: Take, cfg: CheckConfig) -> list[Match]:
     return take.find(cfg.patterns("patterns"))
 
 
-@rule("fillers")
 def fillers(take: Take, cfg: CheckConfig) -> Check:
     """Fillers under the threshold per minute; clusters flagged."""
     found = filler_matches(take, cfg)

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import re
 
-from coach.rubric.core import (
-    Check,
-    CheckConfig,
-    Evidence,
-    Match,
-    Status,
-    Take,
-    clock,
-    normalise,
-    rule,
-)
+from coach.rubric.checks import Check, Evidence, Match, Status, Take, clock
+from coach.rubric.config import CheckConfig
+from coach.rubric.matchers import normalise
 
 
 def _evidence(matches: list[Match]) -> tuple[Evidence, ...]:
     return tuple(m.evidence for m in matches)
 
 
-@rule("identity")
 def identity(take: Take, cfg: CheckConfig) -> Check:
     """The rep says their own name and company early (first ~10 s)."""
     rep = take.context.rep
@@ -81,7 +72,6 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
     )
 
 
-@rule("purpose")
 def purpose(take: Take, cfg: CheckConfig) -> Check:
     """The message says why the rep is calling; a bare "call me back" fails."""
     found = take.find(cfg.patterns("patterns"))
@@ -129,7 +119,6 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     return sorted(quantities + peers, key=lambda m: m.first)
 
 
-@rule("hook")
 def hook(take: Take, cfg: CheckConfig) -> Check:
     """A reason to call back: proof, or a specific benefit with a question that makes them think."""
     proof = _proof(take, cfg)
@@ -197,7 +186,6 @@ def _situation_words(take: Take, situation: str, cfg: CheckConfig) -> list[str]:
     return sorted(k for k in keywords if any(same(k, t) for t in heard))
 
 
-@rule("personalization")
 def personalization(take: Take, cfg: CheckConfig) -> Check:
     """The prospect's company or situation is named; a name or "your situation" alone is weak."""
     prospect = take.context.prospect
@@ -257,7 +245,6 @@ def email_address(take: Take, cfg: CheckConfig) -> list[Match]:
     return sorted(spoken + written, key=lambda m: m.first)
 
 
-@rule("call_to_action")
 def call_to_action(take: Take, cfg: CheckConfig) -> Check:
     """One clear next step, with the means to take it; the team's preferred kind."""
     callback = take.find(cfg.patterns("callback_patterns"))

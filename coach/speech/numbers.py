@@ -44,7 +44,7 @@ from typing import Literal
 import phonenumbers
 from rapidfuzz.distance import Levenshtein
 
-from coach.transcribe import Word
+from coach.speech.transcribe import Word
 
 __all__ = ["PhoneNumber", "digit_distance", "find_phone_numbers", "normalize_number"]
 

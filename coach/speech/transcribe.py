@@ -136,7 +136,7 @@ class Transcriber:
     Parameters
     ----------
     model_path : str
-        A CTranslate2 model folder (see :func:`coach.models.resolve`).
+        A CTranslate2 model folder (see :func:`coach.speech.models.resolve`).
     name : str
         The name shown in reports (``"base"``, ``"tiny.en"`` or the folder).
     threads : int or None

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from coach.report import Report
-    from coach.rubric.core import Status
-    from coach.store import Session
+    from coach.rubric.checks import Status
+    from coach.team.store import Session
 
 SCHEMA = "coach.progress/1"
 

@@ -11,61 +11,30 @@ shifted by each piece's start, join into one transcript with no word twice.
 At the stop only the last piece is left: :func:`score_take` waits for it
 while it measures the whole take, then judges it.
 
-The live view (rich renderables) is here too; ``cli.py`` shows it.
+The live view is :mod:`coach.views.live`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coach.audio import SAMPLE_RATE
-from coach.transcribe import merge, shift
+from coach.speech.audio import SAMPLE_RATE
+from coach.speech.levels import HOP, hop_levels_db, noise_gate_db
+from coach.speech.transcribe import merge, shift
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from coach.context import Context
-    from coach.record import LiveStatus, RecordedTake
+    from coach.practice.record import RecordedTake
     from coach.report import Report
-    from coach.rubric.core import Rubric
-    from coach.transcribe import DecodeOptions, Transcriber, Transcript
-
-#: samples in one 10 ms hop at 16 kHz, the unit the silence gate judges
-HOP = SAMPLE_RATE // 100
-
-
-def hop_levels_db(y: np.ndarray) -> np.ndarray:
-    """RMS level of each whole hop of 16 kHz ``y``, dBFS [shape=(len(y) // HOP,)]."""
-    n = y.size // HOP
-    power = np.mean(np.square(y[: n * HOP].reshape(n, HOP), dtype=np.float64), axis=1)
-    levels: np.ndarray = 10.0 * np.log10(np.maximum(power, 1e-12))
-    return levels
-
-
-def noise_gate_db(
-    recent_db: Iterable[float], *, silence_db: float, margin_db: float, headroom_db: float = 12.0
-) -> float:
-    """The level below which audio counts as silence, dBFS.
-
-    ``silence_db``, or ``margin_db`` above the room's noise floor (the 10th
-    percentile of ``recent_db``, the levels of recent hops or blocks) when
-    that is higher — a fan or a hissy laptop microphone would otherwise leave
-    no silence at all — but never within ``headroom_db`` of the loudest
-    level, so a rep talking without a break is not taken for the noise floor.
-    Fewer than 100 levels and the floor is not trusted yet.
-    """
-    levels = np.fromiter(recent_db, dtype=np.float64)
-    if levels.size < 100:
-        return silence_db
-    raised = float(np.percentile(levels, 10)) + margin_db
-    return max(silence_db, min(raised, float(np.max(levels)) - headroom_db))
+    from coach.rubric.config import Rubric
+    from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript
 
 
 @dataclass(frozen=True)
@@ -207,7 +176,7 @@ def pieces_of(
 def _warm_acoustics() -> None:
     # librosa's first call in a process costs ~1.4 s (scipy, numba's cache):
     # pay it now, on a voiced-looking signal so the pitch tracker really runs.
-    from coach.acoustics import measure
+    from coach.speech.acoustics import measure
 
     t = np.arange(SAMPLE_RATE * 3 // 2) / SAMPLE_RATE
     harmonics = np.arange(1, 6)[:, None]
@@ -224,7 +193,7 @@ class LiveTranscriber:
     Parameters
     ----------
     load : callable
-        Returns the loaded :class:`~coach.transcribe.Transcriber`; called at
+        Returns the loaded :class:`~coach.speech.transcribe.Transcriber`; called at
         once, in the background.
     options : DecodeOptions
         For every piece: the same settings ``coach score`` uses.
@@ -313,8 +282,8 @@ class LiveTranscriber:
 
 def check_take(take: RecordedTake) -> None:
     """Refuse a take with nothing to score, saying where it is kept."""
-    from coach.audio import SILENT_PEAK_DBFS
-    from coach.record import RecordError
+    from coach.practice.record import RecordError
+    from coach.speech.audio import SILENT_PEAK_DBFS
 
     if take.samples.size < SAMPLE_RATE // 2:
         raise RecordError(
@@ -341,9 +310,9 @@ def score_take(
     stopped; ``report.timings["after_stop"]`` is the time from then to the
     report being ready, seconds.
     """
-    from coach.acoustics import Acoustics, measure
-    from coach.audio import Audio
     from coach.pipeline import score_transcribed
+    from coach.speech.acoustics import Acoustics, measure
+    from coach.speech.audio import Audio
 
     check_take(take)
     timings: dict[str, float] = {}
@@ -379,53 +348,3 @@ def score_take(
     timings.update({f"live_{k}": v for k, v in live.timings.items()})
     timings["after_stop"] = time.perf_counter() - stopped_at
     return report
-
-
-# -- the live view ----------------------------------------------------------
-
-
-def level_bar(level_dbfs: float, *, width: int = 30, floor_db: float = -60.0) -> str:
-    """A meter of ``width`` cells from ``floor_db`` to 0 dBFS."""
-    filled = round(width * min(1.0, max(0.0, 1.0 - level_dbfs / floor_db)))
-    return "█" * filled + "·" * (width - filled)
-
-
-def clock_style(elapsed_s: float, *, target_s: float) -> str:
-    """Green, amber in the last 5 s before the target, red past it."""
-    if elapsed_s > target_s:
-        return "bold red"
-    return "bold yellow" if elapsed_s > target_s - 5.0 else "bold green"
-
-
-def live_view(
-    status: LiveStatus, *, device: str, target_s: float, max_s: float, interactive: bool
-) -> RenderableType:
-    """The panel shown while recording: the clock, the level meter, hints."""
-    from rich.panel import Panel
-    from rich.text import Text
-
-    text = Text()
-    text.append("● REC  ", style="bold red")
-    text.append(
-        f"{status.elapsed_s:5.1f} s", style=clock_style(status.elapsed_s, target_s=target_s)
-    )
-    text.append(f" / {target_s:.0f} s target   (stops at {max_s:.0f} s)\n", style="dim")
-    meter_style = "red" if status.clipping else "green" if status.speaking else "dim"
-    text.append(level_bar(status.level_dbfs), style=meter_style)
-    text.append(f" {max(status.level_dbfs, -99.0):5.0f} dBFS\n")
-    if status.clipping:
-        text.append("Clipping — move back from the microphone or lower its gain", style="bold red")
-    elif status.too_quiet:
-        text.append("Too quiet — speak up or move closer to the microphone", style="bold yellow")
-    elif interactive:
-        text.append("Press Enter to stop (Ctrl-C stops too)", style="dim")
-    return Panel(text, title=f"Recording — {device}", expand=False)
-
-
-def countdown_view(n: int, *, device: str) -> RenderableType:
-    from rich.panel import Panel
-    from rich.text import Text
-
-    return Panel(
-        Text(f"Recording in {n}…", style="bold"), title=f"Get ready — {device}", expand=False
-    )

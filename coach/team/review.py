@@ -1,6 +1,6 @@
 """A team lead's review of a saved take: comments pinned to a moment, and overrides.
 
-Plain data and pure functions; :mod:`coach.store` keeps them.  An override
+Plain data and pure functions; :mod:`coach.team.store` keeps them.  An override
 replaces one check's status with the lead's verdict and a reason; the take is
 then re-scored with the weights it was first scored with, so a score in
 ``coach sessions`` and ``coach progress`` is the score as reviewed.
@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
 from coach.report import OverrideNote, Report
-from coach.rubric.core import STATUSES, weighted_feedback, weighted_score
+from coach.rubric.checks import STATUSES
+from coach.rubric.engine import weighted_feedback, weighted_score
 
 if TYPE_CHECKING:
-    from coach.rubric.core import Rubric, Status
+    from coach.rubric.checks import Status
+    from coach.rubric.config import Rubric
 
 
 class ReviewError(CoachError):

@@ -2,7 +2,7 @@
 
 ``coach export`` writes one; ``coach import`` reads it into another store, so a
 rep hands takes to a team lead and the lead's review comes back the same way.
-The format and its checks are :mod:`coach.bundle_format`; this module writes
+The format and its checks are :mod:`coach.team.bundle_format`; this module writes
 and reads the files and talks to the store (through its API: no SQL here).
 
 Sessions, comments and overrides keep their ``uid``: importing twice adds
@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coach import bundle_format as fmt
 from coach.errors import CoachError
+from coach.team import bundle_format as fmt
 
 if TYPE_CHECKING:
-    from coach.store import Session, Store
+    from coach.team.store import Session, Store
 
 
 class BundleError(CoachError):

@@ -9,8 +9,9 @@ is checked too (``Context.days_since_previous``).
 
 from __future__ import annotations
 
-from coach.rubric.core import Check, CheckConfig, Evidence, Match, Take, clock, rule
-from coach.rubric.rules_content import email_address
+from coach.rubric.checks import Check, Evidence, Match, Take, clock
+from coach.rubric.config import CheckConfig
+from coach.rubric.rules.content import email_address
 
 
 def _evidence(matches: list[Match]) -> tuple[Evidence, ...]:
@@ -22,7 +23,6 @@ def _first(matches: list[Match]) -> str:
     return f"“{m.evidence.text}” at {clock(m.start)}"
 
 
-@rule("touch_wording")
 def touch_wording(take: Take, cfg: CheckConfig) -> Check:
     """Wording fits the touch, and a follow-up comes 4–7 days after the last voicemail."""
     check = _wording(take, cfg)
@@ -131,7 +131,6 @@ def _wording(take: Take, cfg: CheckConfig) -> Check:
     )
 
 
-@rule("opening")
 def opening(take: Take, cfg: CheckConfig) -> Check:
     """No "did you get my email", no "just checking in" opener, no apologetic start."""
     did_you_get = take.early(take.find(cfg.patterns("did_you_get_patterns")), cfg.num("window_s"))

@@ -5,8 +5,8 @@ brief; see SPEC "Context".  Unknown keys are refused with the file and key
 named, so a typo never silently drops a field the rubric relies on.
 
 Cards are found by path or by id: :func:`card_folders` lists where ids are
-looked up (the repository's ``prompts/``, then the user's own folder, whose
-cards win over packaged ones with the same id).
+looked up (the packaged cards, then the user's own folder, whose cards win
+over packaged ones with the same id).
 """
 
 from __future__ import annotations
@@ -125,17 +125,28 @@ def _example(key: str) -> str:
     return {"id": '"acme-t1"', "title": '"First voicemail to Acme"', "touch": "1"}[key]
 
 
+def packaged_folder() -> Path:
+    """Where the cards that come with the coach are.
+
+    ``coach/prompts`` in an installed wheel (pyproject.toml maps the
+    repository's ``prompts/`` there), else the repository's ``prompts/`` itself
+    (a clone or an editable install).
+    """
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "prompts"
+    return installed if installed.is_dir() else package.parent / "prompts"
+
+
 def card_folders() -> list[Path]:
     """Where card ids are looked up, lowest precedence first.
 
-    The repository's ``prompts/`` (present in a clone or an editable install;
-    setuptools cannot ship a folder outside the package, so a wheel has only
-    the user's folder) and the user's own ``$COACH_HOME/prompts`` or
-    ``<user data folder>/prompts``, whether it exists yet or not.
+    The packaged cards (:func:`packaged_folder`) and the user's own
+    ``$COACH_HOME/prompts`` or ``<user data folder>/prompts``, whether it
+    exists yet or not.
     """
-    repo = Path(__file__).resolve().parent.parent / "prompts"
+    packaged = packaged_folder()
     user = data_dir() / "prompts"
-    return [repo, user] if repo.is_dir() and repo != user else [user]
+    return [packaged, user] if packaged.is_dir() and packaged != user else [user]
 
 
 def list_cards() -> tuple[list[Card], list[tuple[Path, ScenarioError]]]:

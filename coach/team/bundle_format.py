@@ -13,7 +13,7 @@ A bundle is a zip holding
 A bundle to import comes from another machine, so everything here assumes it
 was made to attack: member names that would leave a folder if extracted,
 links, zip bombs, wrong types, keys that would reach SQL.  Each check raises
-:class:`Problem` with the part it is about and what is wrong; :mod:`coach.bundle`
+:class:`Problem` with the part it is about and what is wrong; :mod:`coach.team.bundle`
 turns that into the one error line.  No files and no store here.
 """
 
@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from coach.report import report_from_json
-from coach.rubric.core import STATUSES
+from coach.rubric.checks import STATUSES
 
 SCHEMA = "coach.bundle/1"
 MANIFEST = "manifest.json"
@@ -213,7 +213,7 @@ def _shown(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One checked session, in the shape :meth:`coach.store.Store.adopt` takes."""
+    """One checked session, in the shape :meth:`coach.team.store.Store.adopt` takes."""
 
     fields: dict[str, Any]
     audio: str | None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from coach.rubric.core import Check, CheckConfig, Evidence, Status, Take, clock, rule
+from coach.rubric.checks import Check, Evidence, Status, Take, clock
+from coach.rubric.config import CheckConfig
 
 
 def spoken_form(digits: str) -> str:
@@ -14,10 +15,9 @@ def spoken_form(digits: str) -> str:
     return digits
 
 
-@rule("callback_number")
 def callback_number(take: Take, cfg: CheckConfig) -> Check:
     """A callback number is spoken and, when the rep's number is known, it is theirs."""
-    from coach.numbers import digit_distance, normalize_number
+    from coach.speech.numbers import digit_distance, normalize_number
 
     numbers = take.numbers
     if not numbers:
@@ -75,7 +75,6 @@ def _chars(take: Take, first: int, last: int) -> tuple[int, int] | None:
     return (a[0], b[1]) if a and b else None
 
 
-@rule("number_placement")
 def number_placement(take: Take, cfg: CheckConfig) -> Check:
     """Said early or repeated at the end — never only buried mid-message — and slowly."""
     numbers = take.numbers

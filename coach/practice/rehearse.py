@@ -21,20 +21,13 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
-from coach.numbers import PhoneNumber, digit_distance, find_phone_numbers, normalize_number
+from coach.practice.cards import Card
 from coach.report import Report
-from coach.rubric.core import (
-    Match,
-    Rubric,
-    Status,
-    Take,
-    indexed_text,
-    load_rubric,
-    name_forms,
-    normalise,
-)
-from coach.scenario import Card
-from coach.transcribe import Transcript
+from coach.rubric.checks import Match, Status, Take
+from coach.rubric.config import Rubric, load_rubric
+from coach.rubric.matchers import indexed_text, name_forms, normalise
+from coach.speech.numbers import PhoneNumber, digit_distance, find_phone_numbers, normalize_number
+from coach.speech.transcribe import Transcript
 
 __all__ = [
     "ELEMENTS",

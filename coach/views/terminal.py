@@ -11,12 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.report import Report
-from coach.rubric.core import clock
+from coach.rubric.checks import clock
 
 if TYPE_CHECKING:
-    from coach.rehearse import ScriptComparison, TakeDelta
-    from coach.review import Comment
-    from coach.scenario import Card
+    from coach.practice.cards import Card
+    from coach.practice.rehearse import ScriptComparison, TakeDelta
+    from coach.team.review import Comment
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 STATUS_MARK = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–"}

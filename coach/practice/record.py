@@ -5,7 +5,7 @@ sounddevice's ``rec_unlimited.py``: the PortAudio callback only queues copies
 of the blocks; a writer thread writes them to the take file, which is opened
 before the stream starts, so the take is on disk from the first block.  The
 writer also resamples each block to 16 kHz and hands it on (to
-:class:`coach.live.LiveTranscriber`, which transcribes while the rep speaks).
+:class:`coach.practice.live.LiveTranscriber`, which transcribes while the rep speaks).
 
 Kill-safe takes
     A take is a 16-bit mono WAV written with the standard library's
@@ -306,7 +306,7 @@ class Recorder:
         self._clip_at = -10.0
 
     def __enter__(self) -> Recorder:
-        from coach.audio import Resampler
+        from coach.speech.audio import Resampler
 
         sd = _sounddevice()
         name = self.device.name
@@ -450,7 +450,7 @@ class Recorder:
         self._on_audio(y)
 
     def _meter(self, mono: np.ndarray, y: np.ndarray) -> None:
-        from coach.live import noise_gate_db
+        from coach.speech.levels import noise_gate_db
 
         now = time.monotonic()
         if mono.size and float(np.max(np.abs(mono))) >= 0.999:

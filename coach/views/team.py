@@ -1,6 +1,6 @@
 """Terminal views of the team's progress (rich renderables; the CLI does the printing).
 
-Everything shown comes from :mod:`coach.progress`; names and check ids are
+Everything shown comes from :mod:`coach.team.progress`; names and check ids are
 put in :class:`~rich.text.Text` so a rep called ``[bold]`` prints as typed.
 """
 
@@ -12,8 +12,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from coach.progress import CheckProgress, Rate, RepProgress, TeamProgress, Trend, sparkline
-from coach.render import score_style
+from coach.team.progress import CheckProgress, Rate, RepProgress, TeamProgress, Trend, sparkline
+from coach.views.terminal import score_style
 
 TREND_MARK: dict[Trend | None, str] = {"up": "↑", "down": "↓", "flat": "→", None: ""}
 TREND_STYLE: dict[Trend | None, str] = {"up": "green", "down": "red", "flat": "dim", None: ""}

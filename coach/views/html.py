@@ -22,14 +22,21 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from coach.progress import CheckProgress, Rate, RepProgress, TeamProgress, parse_time, sparkline
-from coach.rubric.core import clock
+from coach.rubric.checks import clock
+from coach.team.progress import (
+    CheckProgress,
+    Rate,
+    RepProgress,
+    TeamProgress,
+    parse_time,
+    sparkline,
+)
 
 if TYPE_CHECKING:
     from coach.report import Report
-    from coach.review import Comment
-    from coach.rubric.core import Check
-    from coach.store import Session
+    from coach.rubric.checks import Check
+    from coach.team.review import Comment
+    from coach.team.store import Session
 
 #: a word is marked by a finding when its middle falls in the evidence span (± this), seconds
 SPAN_SLACK_S = 0.05
