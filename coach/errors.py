@@ -21,8 +21,8 @@ class RubricError(CoachError):
     """A rubric file is malformed: unknown check id, wrong type, empty pattern."""
 
 
-class ScenarioError(CoachError):
-    """A scenario card is malformed or cannot be found."""
+class CardError(CoachError):
+    """A practice card is malformed or cannot be found."""
 
 
 class ProfileError(CoachError):

@@ -9,25 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli import (
-    BeamSizeOpt,
-    CallbackOpt,
-    JsonOpt,
-    ModelOpt,
-    NoSaveOpt,
-    ProspectCompanyOpt,
-    ProspectOpt,
-    RepCompanyOpt,
-    RepEmailOpt,
-    RepNameOpt,
-    RubricOpt,
-    ScenarioOpt,
-    SentOnOpt,
-    SentOpt,
-    SituationOpt,
-    StoreOpt,
-    StrictOpt,
-    TouchOpt,
+from coach.cli.common import (
     _card_id,
     _context,
     _emit,
@@ -37,10 +19,30 @@ from coach.cli import (
     _save,
     _sending,
     _with_cadence,
-    app,
-    err,
-    out,
 )
+from coach.cli.options import (
+    BeamSizeOpt,
+    CallbackOpt,
+    CardOpt,
+    CoachCommand,
+    JsonOpt,
+    ModelOpt,
+    NoSaveOpt,
+    ProspectCompanyOpt,
+    ProspectOpt,
+    RehearsalJsonOpt,
+    RepCompanyOpt,
+    RepEmailOpt,
+    RepNameOpt,
+    RubricOpt,
+    SentOnOpt,
+    SentOpt,
+    SituationOpt,
+    StoreOpt,
+    StrictOpt,
+    TouchOpt,
+)
+from coach.cli.output import err, out
 
 if TYPE_CHECKING:
     from coach.context import Context
@@ -50,11 +52,16 @@ if TYPE_CHECKING:
     from coach.rubric.config import Rubric
     from coach.team.store import Store
 
+app = typer.Typer()
+
 
 DeviceOpt = Annotated[
     str | None,
     typer.Option(
-        "--device", "-d", help="Microphone: an index or part of a name from `coach devices`."
+        "--device",
+        "-d",
+        metavar="DEVICE",
+        help="Microphone: an index or part of a name from `coach devices`.",
     ),
 ]
 
@@ -95,7 +102,7 @@ def devices() -> None:
 @app.command()
 def record(
     touch: TouchOpt = None,
-    scenario: ScenarioOpt = None,
+    card: CardOpt = None,
     callback: CallbackOpt = None,
     rep_name: RepNameOpt = None,
     rep_company: RepCompanyOpt = None,
@@ -135,7 +142,7 @@ def record(
 
     context = _context(
         touch=touch,
-        scenario=scenario,
+        card=card,
         callback=callback,
         rep_name=rep_name,
         rep_company=rep_company,
@@ -144,7 +151,7 @@ def record(
         prospect_company=prospect_company,
         situation=situation,
     )
-    card_id = _card_id(scenario)
+    card_id = _card_id(card)
     judged_by = _rubric(rubric)
     sending = _sending(sent, sent_on, save=not no_save, context=context)
     with _opened_store(store, save=not no_save) as saving:
@@ -240,7 +247,7 @@ def _record_take(
         live.close()
 
 
-@app.command()
+@app.command(cls=CoachCommand)
 def rehearse(
     card_spec: Annotated[
         str,
@@ -267,12 +274,12 @@ def rehearse(
     ] = 90.0,
     model: ModelOpt = "base",
     beam_size: BeamSizeOpt = 5,
-    as_json: JsonOpt = False,
+    as_json: RehearsalJsonOpt = False,
     rubric: RubricOpt = None,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
 ) -> None:
-    """Rehearse a scenario: read the brief, record, compare with the script, retake.
+    """Rehearse a card: read the brief, record, compare with the script, retake.
 
     After each take: Enter records a retake, k keeps this take, q quits (the
     best take so far is the one kept). With --take FILE the same flow runs
@@ -284,7 +291,7 @@ def rehearse(
     from coach.practice.cards import find_card
 
     card = find_card(card_spec)
-    context = _context(touch=touch, scenario=card_spec, callback=None)
+    context = _context(touch=touch, card=card_spec, callback=None)
     judged_by = _rubric(rubric)
     with _opened_store(store, save=not no_save) as saving:
         _rehearse(

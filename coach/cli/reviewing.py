@@ -8,15 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli import JsonOpt, StoreOpt, app, err, out
-from coach.cli.manage import sessions_table, show_session
+from coach.cli.options import CoachCommand, RepFilterOpt, ReviewJsonOpt, StoreOpt
+from coach.cli.output import err, out
+from coach.cli.sessions import sessions_table, show_session
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
     from coach.team.store import Session, Store
 
+app = typer.Typer()
 
-@app.command()
+
+@app.command(cls=CoachCommand)
 def review(
     session_id: Annotated[
         int | None,
@@ -53,8 +56,8 @@ def review(
         str | None,
         typer.Option("--by", help="Your name on the review [default: your profile's name]."),
     ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's takes.")] = None,
-    as_json: JsonOpt = False,
+    rep: RepFilterOpt = None,
+    as_json: ReviewJsonOpt = False,
     store: StoreOpt = None,
 ) -> None:
     """Review the team's saved takes: comments pinned to a moment, and overrides.

@@ -8,35 +8,40 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from coach.cli import (
+from coach.cli.common import _since_day
+from coach.cli.options import (
+    CoachCommand,
     MinScoreOpt,
     RepFilterOpt,
     SinceOpt,
     StoreOpt,
     TouchFilterOpt,
-    _since_day,
-    app,
-    err,
-    out,
 )
+from coach.cli.output import err, out
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
     from coach.team.store import Session, Store
 
+app = typer.Typer()
 
-@app.command("export")
+
+@app.command(cls=CoachCommand, name="export")
 def export_cmd(
     bundle: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="The bundle to write, e.g. takes.zip.", show_default=False
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="The bundle to write, e.g. takes.zip.",
+            show_default=False,
         ),
     ],
     ids: Annotated[
         list[int] | None,
         typer.Argument(
-            metavar="ID",
+            metavar="ID…",
             help="Session ids from coach sessions [default: every session the filters match].",
             show_default=False,
         ),
@@ -93,10 +98,11 @@ def _by_id(store: Store, ids: list[int]) -> list[Session]:
     return [store.get(i) for i in dict.fromkeys(ids)]
 
 
-@app.command("import")
+@app.command(cls=CoachCommand, name="import")
 def import_cmd(
     bundle: Annotated[
-        Path, typer.Argument(help="A bundle made by coach export.", show_default=False)
+        Path,
+        typer.Argument(metavar="BUNDLE", help="A bundle made by coach export.", show_default=False),
     ],
     store: StoreOpt = None,
 ) -> None:

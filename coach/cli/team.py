@@ -12,30 +12,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli import StoreOpt, _since_day, app, out
+from coach.cli.common import _since_day
+from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
+from coach.cli.output import out
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
     from coach.team.store import Session, Store
     from coach.views.html import TakeView
 
-RepOpt = Annotated[
-    str | None, typer.Option("--rep", help="Only this rep's takes (any case).", show_default=False)
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        metavar="YYYY-MM-DD",
-        help="Only takes from this day on (UTC).",
-        show_default=False,
-    ),
-]
+app = typer.Typer()
 
 
 @app.command()
 def progress(
-    rep: RepOpt = None,
+    rep: RepFilterOpt = None,
     since: SinceOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print coach.progress/1 JSON instead.")
@@ -75,11 +66,11 @@ def progress(
 
 @app.command()
 def report(
-    rep: RepOpt = None,
+    rep: RepFilterOpt = None,
     since: SinceOpt = None,
     out_path: Annotated[
         Path,
-        typer.Option("--out", "-o", help="The HTML file to write.", metavar="FILE.html"),
+        typer.Option("--out", "-o", metavar="FILE.html", help="The HTML file to write."),
     ] = Path("team-report.html"),
     store: StoreOpt = None,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Scenario cards: one practice situation in TOML (who calls whom, which touch, the offer).
+"""Practice cards: one practice situation in TOML (who calls whom, which touch, the offer).
 
 A card names the rep (overriding the profile), the prospect, the offer and a
 brief; see SPEC "Context".  Unknown keys are refused with the file and key
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.context import Context, Offer, Prospect, Rep
-from coach.errors import ScenarioError
+from coach.errors import CardError
 from coach.paths import data_dir
 
 
@@ -31,7 +31,7 @@ class Brief:
 
 @dataclass(frozen=True)
 class Card:
-    """A parsed scenario card."""
+    """A parsed practice card."""
 
     id: str
     title: str
@@ -64,15 +64,15 @@ _TOP = {"id": str, "title": str, "touch": int}
 
 def _table(path: Path, name: str, raw: Any, cls: type[Any]) -> Any:
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: [{name}] must be a table")
+        raise CardError(f"{path}: [{name}] must be a table")
     allowed = {f.name for f in fields(cls)}
     for key, value in raw.items():
         if key not in allowed:
-            raise ScenarioError(
+            raise CardError(
                 f"{path}: unknown key {name}.{key} — expected one of {', '.join(sorted(allowed))}"
             )
         if not isinstance(value, str):
-            raise ScenarioError(f"{path}: {name}.{key} must be text, got {value!r}")
+            raise CardError(f"{path}: {name}.{key} must be text, got {value!r}")
     return cls(**{k: v.strip() for k, v in raw.items()})
 
 
@@ -81,7 +81,7 @@ def load_card(path: str | Path) -> Card:
 
     Raises
     ------
-    ScenarioError
+    CardError
         Missing file, bad TOML, unknown key, missing or wrong-typed ``id``,
         ``title`` or ``touch`` — naming the file and the key.
     """
@@ -89,25 +89,25 @@ def load_card(path: str | Path) -> Card:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError(f"{p}: no such scenario card") from None
+        raise CardError(f"{p}: no such scenario card") from None
     except IsADirectoryError:
-        raise ScenarioError(f"{p} is a folder — give a .toml scenario card") from None
+        raise CardError(f"{p} is a folder — give a .toml scenario card") from None
     except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: not a text file — give a .toml scenario card") from None
+        raise CardError(f"{p}: not a text file — give a .toml scenario card") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML ({exc})") from None
+        raise CardError(f"{p}: not valid TOML ({exc})") from None
     for key in data:
         if key not in _TOP and key not in _TABLES:
             expected = ", ".join([*_TOP, *(f"[{t}]" for t in _TABLES)])
-            raise ScenarioError(f"{p}: unknown key {key!r} — expected {expected}")
+            raise CardError(f"{p}: unknown key {key!r} — expected {expected}")
     for key, kind in _TOP.items():
         if key not in data:
-            raise ScenarioError(f"{p}: missing {key} (e.g. {key} = {_example(key)})")
+            raise CardError(f"{p}: missing {key} (e.g. {key} = {_example(key)})")
         value = data[key]
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise ScenarioError(f"{p}: {key} must be {kind.__name__}, got {value!r}")
+            raise CardError(f"{p}: {key} must be {kind.__name__}, got {value!r}")
     if data["touch"] < 1:
-        raise ScenarioError(f"{p}: touch must be 1, 2 or 3, got {data['touch']}")
+        raise CardError(f"{p}: touch must be 1, 2 or 3, got {data['touch']}")
     parts = {name: _table(p, name, data.get(name, {}), cls) for name, cls in _TABLES.items()}
     return Card(
         id=data["id"],
@@ -149,7 +149,7 @@ def card_folders() -> list[Path]:
     return [packaged, user] if packaged.is_dir() and packaged != user else [user]
 
 
-def list_cards() -> tuple[list[Card], list[tuple[Path, ScenarioError]]]:
+def list_cards() -> tuple[list[Card], list[tuple[Path, CardError]]]:
     """Every card in :func:`card_folders`, sorted by id, and the files that failed.
 
     A card in a later folder replaces one with the same id in an earlier
@@ -158,12 +158,12 @@ def list_cards() -> tuple[list[Card], list[tuple[Path, ScenarioError]]]:
     returned beside them.
     """
     by_id: dict[str, Card] = {}
-    problems: list[tuple[Path, ScenarioError]] = []
+    problems: list[tuple[Path, CardError]] = []
     for folder in card_folders():
         for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
             try:
                 card = load_card(path)
-            except ScenarioError as exc:
+            except CardError as exc:
                 problems.append((path, exc))
                 continue
             by_id[card.id] = card
@@ -175,7 +175,7 @@ def find_card(spec: str | Path) -> Card:
 
     Raises
     ------
-    ScenarioError
+    CardError
         A path that is not a valid card; an id no folder has (naming the
         folders looked in); an id whose file is malformed (that file's error).
     """
@@ -192,6 +192,4 @@ def find_card(spec: str | Path) -> Card:
         if card.id == text:
             return card
     looked = ", ".join(str(f) for f in card_folders())
-    raise ScenarioError(
-        f"unknown card {text!r} — run coach prompts to list them (looked in: {looked})"
-    )
+    raise CardError(f"unknown card {text!r} — run coach prompts to list them (looked in: {looked})")

@@ -1,0 +1,263 @@
+"""What the commands share once their options are parsed: the context, the store, saving.
+
+The rubric context is built from the profile, then the card, then the flags;
+the store is opened before scoring so a bad one is reported first; a take is
+saved after it is shown, so a store problem never costs the rep the feedback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+
+from coach.cli.output import err, out
+from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from coach.context import Context
+    from coach.report import Report
+    from coach.rubric.config import Rubric
+    from coach.team.store import Store
+
+
+def _context(
+    *,
+    touch: int | None,
+    card: str | None,
+    callback: str | None,
+    rep_name: str | None = None,
+    rep_company: str | None = None,
+    rep_email: str | None = None,
+    prospect: str | None = None,
+    prospect_company: str | None = None,
+    situation: str | None = None,
+    wpm: float | None = None,
+) -> Context:
+    """Build the rubric context: the profile, then the card over it, then the flags over both.
+
+    Each rep field comes from the last of those that gives it, so a card naming
+    only the rep keeps the profile's phone.  The pace is ``--wpm``, else the
+    profile's ``target_wpm``, else 150.
+    """
+    from dataclasses import replace
+
+    from coach.context import Context, Rep
+    from coach.practice.cards import find_card
+    from coach.practice.profile import load_profile, profile_path
+    from coach.speech.numbers import normalize_number
+
+    profile = load_profile()
+    pace = wpm if wpm is not None else profile.target_wpm or 150.0
+    rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
+    phone_from = f"{profile_path()}: phone"
+    context = Context(target_wpm=pace)
+    if card:
+        found = find_card(card)
+        context = found.context(target_wpm=pace)
+        given = {k: v for k, v in vars(found.rep).items() if v}
+        rep = replace(rep, **given)
+        if found.rep.phone:
+            phone_from = f"{found.path}: rep.phone"
+    if callback:
+        rep = replace(rep, phone=callback)
+        phone_from = "--callback"
+    if rep.phone:
+        try:
+            rep = replace(rep, phone=normalize_number(rep.phone))
+        except ValueError:
+            raise CoachError(
+                f"{phone_from} {rep.phone!r} is not a phone number — e.g. 415-555-0134"
+            ) from None
+
+    def pick(flag: str | None, current: str) -> str:
+        return flag if flag is not None else current
+
+    rep = replace(
+        rep,
+        name=pick(rep_name, rep.name),
+        company=pick(rep_company, rep.company),
+        email=pick(rep_email, rep.email),
+    )
+    who = replace(
+        context.prospect,
+        name=pick(prospect, context.prospect.name),
+        company=pick(prospect_company, context.prospect.company),
+        situation=pick(situation, context.prospect.situation),
+    )
+    return replace(context, rep=rep, prospect=who).with_touch(touch)
+
+
+def _card_id(card: str | None) -> str:
+    """The id of the card ``--card`` names, or "" without one (for the saved session)."""
+    if not card:
+        return ""
+    from coach.practice.cards import find_card
+
+    return find_card(card).id
+
+
+@contextmanager
+def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
+    """The store takes are saved to, opened before scoring so a bad one is reported first."""
+    if not save:
+        yield None
+        return
+    from coach.team.store import Store
+
+    with Store(path) as store:
+        yield store
+
+
+@dataclass(frozen=True)
+class Sending:
+    """Whether the take was actually left for the prospect, and when (``--sent``)."""
+
+    sent: bool
+    when: datetime
+
+    @property
+    def sent_at(self) -> str | None:
+        from coach.team.cadence import iso
+
+        return iso(self.when) if self.sent else None
+
+
+def _sending(sent: bool, sent_on: str | None, *, save: bool, context: Context) -> Sending:
+    """Check ``--sent``/``--sent-on`` before anything is opened or scored."""
+    from coach.team.cadence import parse_when
+
+    when = parse_when(sent_on) if sent_on else datetime.now(UTC)
+    sending = Sending(sent=sent or sent_on is not None, when=when)
+    if sending.sent and not save:
+        raise CoachError("--sent logs the take in the store; drop --no-save")
+    if sending.sent and not context.prospect.name:
+        raise CoachError("--sent needs the prospect: use --scenario or --prospect NAME")
+    return sending
+
+
+def _with_cadence(
+    context: Context, store: Store | None, sending: Sending, *, touch_given: bool
+) -> Context:
+    """Judge the take as the next voicemail to its prospect, from the ones left before.
+
+    Without a store (``--no-save``) there is no history to read.  The history
+    line goes to stderr so ``--json`` stays clean.
+    """
+    who = context.prospect.name
+    if store is None or not who:
+        return context
+    from coach.team.cadence import Cadence
+
+    history = Cadence.of(
+        who,
+        [s.sent_at for s in store.sent_to(who, context.prospect.company) if s.sent_at],
+    )
+    if not history.sent:
+        return context
+    judged = history.apply(context, when=sending.when, touch_given=touch_given)
+    line = history.describe(sending.when)
+    if touch_given and judged.touch != history.next_touch:
+        line += f" Judged as #{judged.touch}, as --touch says."
+    err.print(line, markup=False, soft_wrap=True)
+    return judged
+
+
+def _save(
+    store: Store | None,
+    report: Report,
+    context: Context,
+    *,
+    card_id: str,
+    max_minutes: float,
+    rubric: Rubric,
+    sending: Sending | None = None,
+) -> None:
+    """Save a scored take with a 16 kHz FLAC copy of its audio (decoded again: ~20 ms)."""
+    if store is None:
+        return
+    from coach.errors import AudioError
+    from coach.speech.audio import load
+    from coach.team.review import Weights
+
+    try:
+        samples = load(report.source, max_minutes=max_minutes).samples
+    except AudioError as exc:  # gone or changed since it was scored: keep the report anyway
+        err.print(f"Warning: no audio kept — {escape(str(exc))}", soft_wrap=True)
+        samples = None
+    session = store.save(
+        report,
+        rep=context.rep.name,
+        card_id=card_id,
+        prospect=context.prospect.name,
+        prospect_company=context.prospect.company,
+        audio=samples,
+        sent_at=None if sending is None else sending.sent_at,
+        weights=Weights.of(rubric),
+    )
+    sent = f", logged as voicemail #{report.touch} to {session.prospect}" if session.sent_at else ""
+    err.print(
+        f"Saved session {session.id}{sent} (coach sessions show {session.id})",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _since_day(since: str | None) -> date | None:
+    """``--since YYYY-MM-DD`` as a date; one parser so every filtering command says the same."""
+    if since is None:
+        return None
+    try:
+        return date.fromisoformat(since)
+    except ValueError:
+        raise CoachError(
+            f"--since {since!r} is not a date — use YYYY-MM-DD, e.g. 2025-03-01"
+        ) from None
+
+
+def _rubric(path: Path | None) -> Rubric:
+    from coach.rubric.config import load_rubric
+
+    return load_rubric(path)
+
+
+def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
+    from coach.report import to_json
+    from coach.views.terminal import report_view
+
+    if as_json:
+        payload: Any = [to_json(r) for r in reports] if many else to_json(reports[0])
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return
+    for r in reports:
+        out.print(report_view(r))
+
+
+def _share_time(reports: list[Report], stage: str, seconds: float) -> None:
+    """Book a stage done for all the takes at once (rendering, saving) in equal shares."""
+    for report in reports:
+        report.timings[stage] = seconds / len(reports)
+
+
+def _print_timings(reports: list[Report]) -> None:
+    """With COACH_TIMINGS=1, one ``timings: stage=seconds ...`` line per take (for bench/)."""
+    if not os.environ.get("COACH_TIMINGS"):
+        return
+    for report in reports:
+        timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
+        err.print(f"timings: {timings}", soft_wrap=True, markup=False)
+
+
+def _exit_code(reports: list[Report], *, strict: bool) -> int:
+    if strict and any(c.status == "fail" for r in reports for c in r.checks):
+        return 1
+    return 0
