@@ -1,15 +1,20 @@
 """Audio in: any file ffmpeg can read -> 16 kHz mono float32, decoded once.
 
 This is the only module that opens audio files.  Every later stage takes the
-array it returns.  WAV/FLAC/OGG/MP3/M4A/WebM… all go through PyAV (FFmpeg),
-which faster-whisper already depends on.
+array it returns.  WAV and FLAC, what libsndfile is made for, are read with
+soundfile (so are the store's FLAC copies, written here); everything else —
+OGG, MP3, M4A, WebM… — is decoded by PyAV (FFmpeg), which faster-whisper
+already depends on.  Either way the samples go through the same FFmpeg
+resampler to 16 kHz mono, so a file reads the same samples whichever library
+opened it, and a take recorded live (:class:`Resampler`) the same samples as
+its file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -86,20 +91,19 @@ def load(path: str | Path, *, max_minutes: float = DEFAULT_MAX_MINUTES) -> Audio
     import av
 
     limit_s = max_minutes * 60
+    native = _soundfile_info(p)
     try:
-        with av.open(str(p), mode="r", metadata_errors="ignore") as container:
-            if not container.streams.audio:
-                raise AudioError(f"{path} has no audio track")
-            stream = container.streams.audio[0]
-            declared = _declared_seconds(container, stream)
+        if native is not None:
+            declared = native.frames / native.samplerate if native.samplerate else None
             if declared is not None and declared > limit_s:
                 raise AudioError(
                     f"{path} is {_fmt_minutes(declared)} long; the limit is "
                     f"{max_minutes:g} min — pass --max-minutes to score longer audio"
                 )
-            rate = stream.codec_context.sample_rate or stream.rate or 0
-            channels = stream.codec_context.channels or 0
-            samples = _decode(container, stream, limit_s=limit_s, path=str(path))
+            rate, channels = native.samplerate, native.channels
+            samples = _read_native(p, native, limit_s=limit_s, path=str(path))
+        else:
+            declared, rate, channels, samples = _decode_any(p, limit_s=limit_s, path=str(path))
     except AudioError:
         raise
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -117,6 +121,96 @@ def load(path: str | Path, *, max_minutes: float = DEFAULT_MAX_MINUTES) -> Audio
     if peak == 0.0 or 20 * np.log10(peak) < SILENT_PEAK_DBFS:
         raise AudioError(f"{path} is silent — nothing to score (check the microphone or the file)")
     return Audio(samples=samples, source=str(path), source_rate=int(rate), source_channels=channels)
+
+
+def _decode_any(p: Path, *, limit_s: float, path: str) -> tuple[float | None, int, int, np.ndarray]:
+    """Decode with PyAV (FFmpeg): the declared length, seconds; rate; channels; samples."""
+    import av
+
+    with av.open(str(p), mode="r", metadata_errors="ignore") as container:
+        if not container.streams.audio:
+            raise AudioError(f"{path} has no audio track")
+        stream = container.streams.audio[0]
+        declared = _declared_seconds(container, stream)
+        if declared is not None and declared > limit_s:
+            raise AudioError(
+                f"{path} is {_fmt_minutes(declared)} long; the limit is "
+                f"{limit_s / 60:g} min — pass --max-minutes to score longer audio"
+            )
+        rate = stream.codec_context.sample_rate or stream.rate or 0
+        channels = stream.codec_context.channels or 0
+        samples = _decode(container, stream, limit_s=limit_s, path=path)
+    return declared, int(rate), channels, samples
+
+
+#: containers libsndfile reads natively; anything else goes to PyAV
+NATIVE_FORMATS = frozenset({"WAV", "WAVEX", "FLAC"})
+#: FFmpeg's channel layouts of mono and stereo files (more channels go to PyAV)
+_LAYOUTS = {1: "mono", 2: "stereo"}
+#: libsndfile subtype -> (soundfile dtype, the FFmpeg sample format of the same numbers)
+_NATIVE_SAMPLES = {
+    "PCM_16": ("int16", "s16"),
+    "FLOAT": ("float32", "flt"),
+    "DOUBLE": ("float64", "dbl"),
+}
+
+
+def _soundfile_info(p: Path) -> Any:
+    """soundfile's view of a mono or stereo WAV/FLAC, or ``None`` for anything else (PyAV's)."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(p))
+    except (sf.SoundFileError, RuntimeError):
+        return None
+    return info if info.format in NATIVE_FORMATS and info.channels in _LAYOUTS else None
+
+
+def _read_native(p: Path, info: Any, *, limit_s: float, path: str) -> np.ndarray:
+    """Read a WAV/FLAC with soundfile and resample it with FFmpeg's resampler, as :func:`_decode`.
+
+    The blocks are handed to the resampler in the sample format FFmpeg's own
+    decoder would give it (16-bit as s16, 24/32-bit as s32, float as flt),
+    so the 16 kHz samples are the ones the PyAV path gives for the same file.
+    """
+    import av
+    import soundfile as sf
+
+    dtype, sample_format = _NATIVE_SAMPLES.get(info.subtype, ("int32", "s32"))
+    resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
+    layout = _LAYOUTS[info.channels]
+    chunks: list[np.ndarray] = []
+    total = 0
+    limit = int(limit_s * SAMPLE_RATE)
+
+    def resampled(frame: av.AudioFrame | None) -> None:
+        nonlocal total
+        for out in resampler.resample(frame):
+            chunk = out.to_ndarray().reshape(-1)
+            chunks.append(chunk)
+            total += chunk.size
+
+    try:
+        with sf.SoundFile(str(p)) as f:
+            for block in f.blocks(blocksize=4096, dtype=dtype, always_2d=True):
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(block).reshape(1, -1), format=sample_format, layout=layout
+                )
+                frame.sample_rate = info.samplerate
+                resampled(frame)
+                if total > limit:
+                    raise AudioError(
+                        f"{path} is longer than the limit of {limit_s / 60:g} min — "
+                        "pass --max-minutes to score longer audio"
+                    )
+    except (sf.SoundFileError, RuntimeError) as exc:
+        # A truncated file reads up to the damage; keep what was readable.
+        if not chunks:
+            raise AudioError(f"{path} is not a readable audio file ({exc})") from exc
+    resampled(None)
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
 
 
 def _reason(exc: Exception) -> str:
@@ -231,15 +325,10 @@ def write_flac(samples: np.ndarray, path: str | Path) -> None:
     OSError
         The file cannot be written.
     """
-    import av
+    import soundfile as sf
 
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16).reshape(1, -1)
-    with av.open(str(path), mode="w", format="flac") as container:
-        stream = container.add_stream("flac", rate=SAMPLE_RATE, layout="mono")
-        stream.format = "s16"
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+    try:
+        sf.write(str(path), pcm, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    except sf.SoundFileError as exc:
+        raise OSError(f"cannot write {path}: {exc}") from exc
