@@ -60,9 +60,9 @@ class Context:
     def hotwords(self) -> str | None:
         """Names and companies to prime Whisper with — never digits.
 
-        Measured on the fixtures (base, beam 5): names and companies heard
-        right went from 47/66 to 66/66 ("Akmi" → "Acme", "Dane" → "Dana").
-        Digits are left out so a wrong number is still heard as wrong.
+        Whisper then spells them as the card does ("Acme", not "Akmi"; see
+        docs/decisions.md).  Digits are left out so a wrong number is still
+        heard as wrong.
         """
         peers = re.findall(r"\b[A-Z][A-Za-z&'-]+(?: [A-Z][A-Za-z&'-]+)*", self.offer.proof)
         names = [

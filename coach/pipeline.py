@@ -86,10 +86,7 @@ def _acoustics_pool() -> Executor:
     in a process is ~1.5-2 s of import work (scipy.signal, numba's cached
     kernels) that, in a thread, fights the transcription for the GIL; in its
     own process it mostly runs while the model loads, and later takes of a
-    batch find it loaded.  Measured on 2 cores (30 s take, base, beam 5, 6
-    alternating runs): 3.39 s for the whole ``coach score`` process with the
-    worker process, 3.78 s with a thread.  ``bench/RESULTS.md`` has the
-    current numbers.
+    batch find it loaded (docs/decisions.md has the measurement).
     """
     if not _POOL:
         import multiprocessing
@@ -271,9 +268,7 @@ def batch_jobs(takes: int, *, cores: int | None = None) -> int:
     One transcription at a time left two cores half idle (part of
     faster-whisper's work is single-threaded: features, word alignment, the
     Python around the decoder), so two takes at a time, with half the
-    threads each, fill the gaps.  Measured by ``python -m bench`` (issue 7)
-    on 2 cores, 10 takes with base, alternating: 15.8 takes a minute one at
-    a time, 22.4 two at a time; ``bench/RESULTS.md`` has the current numbers.
+    threads each, fill the gaps (docs/decisions.md has the measurement).
     """
     cores = cores or os.cpu_count() or 1
     return 2 if takes > 1 and cores >= 2 else 1

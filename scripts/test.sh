@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the test suite, installing what it needs first (the README's test command).
 #
-#   bash scripts/test.sh            # everything
+#   bash scripts/test.sh            # everything (what .ci/run calls)
+#   bash scripts/test.sh --fast     # the fast loop: no Whisper, microphone or browser (~1 min)
 #   bash scripts/test.sh -k numbers # pytest arguments pass through
 #
 # Creates .venv (if missing) with the package and its dev tools.  Safe to run
@@ -41,4 +42,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  # The slow tests carry markers (pyproject.toml): the real Whisper model,
+  # the real-time virtual microphone, Chromium.  Everything else runs.
+  exec .venv/bin/python -m pytest -m "not model and not mic and not browser" "$@"
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -17,19 +17,10 @@ Silence
 
 Pitch
     ``librosa.yin`` plus our own voicing decision (non-silent block, f0 off
-    the search bounds, periodicity at the found period), rather than
-    ``librosa.pyin``.  Measured on 30 s of 16 kHz speech (espeak-ng), 2-core
-    x86 VM, librosa 0.11, frame 1024, hop 160, 65–400 Hz, warm process:
-    yin with our gate 0.06 s against pyin 1.65 s (1.0 s at hop 256).  The
-    spreads agree within 0.2 st on male, female, lively and noisy takes
-    (ours 1.58 / 2.30 / 4.36 / 1.65 st, pyin 1.60 / 2.50 / 4.29 / 1.48 st).
-
-    The first librosa call in a process pays for loading librosa's core
-    (scipy.signal, numba, JIT code from numba's cache): 1.4–1.5 s, whatever
-    the function; the very first run after installing, with numba's cache
-    still empty, takes about 17 s once.  So librosa is imported only where
-    pitch is tracked, and not at all for a take with no speech.  All of
-    :func:`measure` on 30 s then takes 0.06–0.1 s, first call included.
+    the search bounds, periodicity at the found period), rather than the far
+    slower ``librosa.pyin`` (docs/decisions.md has the comparison).  librosa's
+    first call in a process is expensive, so it is imported only where pitch
+    is tracked, and not at all for a take with no speech.
 
 Level
     dBFS by RMS: a full-scale square wave is 0 dBFS, a full-scale sine

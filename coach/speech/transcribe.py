@@ -73,13 +73,8 @@ class DecodeOptions:
     Attributes
     ----------
     beam_size : int
-        Beam width; 5 is faster-whisper's default.  On the 15 fixture takes
-        with base and hotwords (``python -m bench``, issue 7) beam 1 heard
-        the callback number 27/27 times as beam 5 did, with the same rubric
-        agreement and word error rate (4.5 % vs 4.4 %), in ~40 % less
-        transcription time.  The fixtures are synthetic voices; beam search
-        is kept for real phone recordings until takes of real reps show
-        beam 1 does as well there (``--beam-size 1`` for speed).
+        Beam width; 5 is faster-whisper's default, kept for real phone
+        recordings (``--beam-size 1`` for speed; docs/decisions.md says why).
     language : str or None
         Spoken language; ``"en"`` skips the language-detection pass.  ``None``
         detects it.

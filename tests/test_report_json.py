@@ -1,0 +1,66 @@
+"""The coach.report/1 shape, in the fast loop: a text take, no Whisper.
+
+The take's audio is a fixture (so every acoustic metric is there) and its
+transcript is its script, timed at a speaking pace; the JSON is what
+``coach score --json`` prints for it.  test_score_fixtures.py checks the same
+shape end to end with the real model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from coach.context import Context, Rep
+from coach.pipeline import score_transcribed
+from coach.report import SCHEMA, report_from_json, to_json
+from coach.rubric.config import load_rubric
+from coach.speech.audio import load
+from coach.speech.transcribe import Transcript
+
+RUBRIC = load_rubric()
+
+
+def test_a_text_take_has_the_spec_shape(fixtures_dir: Path) -> None:
+    audio = load(fixtures_dir / "t1_good_slt.flac")
+    script = (fixtures_dir / "t1_good_slt.txt").read_text(encoding="utf-8")
+    context = Context(touch=1, rep=Rep(phone="4155550134"))
+    report = score_transcribed(
+        audio, Transcript.from_text(script, wpm=150), model="base", context=context, rubric=RUBRIC
+    )
+    data = json.loads(json.dumps(to_json(report)))
+    assert list(data) == [
+        "schema",
+        "source",
+        "touch",
+        "model",
+        "transcript",
+        "metrics",
+        "checks",
+        "score",
+        "fixes",
+        "strengths",
+    ]
+    assert data["schema"] == SCHEMA
+    assert (data["touch"], data["model"]) == (1, "base")
+    assert set(data["transcript"]) == {"text", "words"}
+    assert set(data["transcript"]["words"][0]) == {"word", "start", "end", "probability"}
+    assert list(data["metrics"]) == [
+        "duration_s",
+        "speech_s",
+        "words",
+        "wpm",
+        "leading_silence_s",
+        "longest_pause_s",
+        "filler_count",
+        "pitch_variation_st",
+        "loudness_dbfs",
+        "phone_numbers",
+    ]
+    assert all(data["metrics"][k] is not None for k in ("speech_s", "wpm", "loudness_dbfs"))
+    assert set(data["metrics"]["phone_numbers"][0]) == {"digits", "start", "end", "digits_per_s"}
+    assert set(data["checks"][0]) == {"id", "status", "message", "advice", "evidence"}
+    assert [c["id"] for c in data["checks"]] == list(RUBRIC.tables)
+    assert 0 <= data["score"] <= 100
+    assert len(data["fixes"]) <= 3
+    assert to_json(report_from_json(data)) == data
