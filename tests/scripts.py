@@ -19,3 +19,30 @@ def script_report(text: str = GOOD, *, touch: int | None = 1, source: str = "tak
     """``text`` judged as Chris Walker's script, the way ``coach check`` judges it."""
     context = Context(rep=Rep(name="Chris Walker", company="Northwind Logistics")).with_touch(touch)
     return check_script(text, source=source, context=context, rubric=load_rubric(None))
+
+
+#: the keys of a coach.report/1 object and of its metrics, in order (SPEC "--json")
+REPORT_KEYS = [
+    "schema",
+    "source",
+    "touch",
+    "model",
+    "transcript",
+    "metrics",
+    "checks",
+    "score",
+    "fixes",
+    "strengths",
+]
+METRIC_KEYS = [
+    "duration_s",
+    "speech_s",
+    "words",
+    "wpm",
+    "leading_silence_s",
+    "longest_pause_s",
+    "filler_count",
+    "pitch_variation_st",
+    "loudness_dbfs",
+    "phone_numbers",
+]

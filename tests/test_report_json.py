@@ -17,6 +17,7 @@ from coach.report import SCHEMA, report_from_json, to_json
 from coach.rubric.config import load_rubric
 from coach.speech.audio import load
 from coach.speech.transcribe import Transcript
+from tests.scripts import METRIC_KEYS, REPORT_KEYS
 
 RUBRIC = load_rubric()
 
@@ -29,34 +30,12 @@ def test_a_text_take_has_the_spec_shape(fixtures_dir: Path) -> None:
         audio, Transcript.from_text(script, wpm=150), model="base", context=context, rubric=RUBRIC
     )
     data = json.loads(json.dumps(to_json(report)))
-    assert list(data) == [
-        "schema",
-        "source",
-        "touch",
-        "model",
-        "transcript",
-        "metrics",
-        "checks",
-        "score",
-        "fixes",
-        "strengths",
-    ]
+    assert list(data) == REPORT_KEYS
     assert data["schema"] == SCHEMA
     assert (data["touch"], data["model"]) == (1, "base")
     assert set(data["transcript"]) == {"text", "words"}
     assert set(data["transcript"]["words"][0]) == {"word", "start", "end", "probability"}
-    assert list(data["metrics"]) == [
-        "duration_s",
-        "speech_s",
-        "words",
-        "wpm",
-        "leading_silence_s",
-        "longest_pause_s",
-        "filler_count",
-        "pitch_variation_st",
-        "loudness_dbfs",
-        "phone_numbers",
-    ]
+    assert list(data["metrics"]) == METRIC_KEYS
     assert all(data["metrics"][k] is not None for k in ("speech_s", "wpm", "loudness_dbfs"))
     assert set(data["metrics"]["phone_numbers"][0]) == {"digits", "start", "end", "digits_per_s"}
     assert set(data["checks"][0]) == {"id", "status", "message", "advice", "evidence"}

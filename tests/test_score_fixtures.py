@@ -20,6 +20,7 @@ from coach.pipeline import score_file
 from coach.report import SCHEMA, Report, to_json
 from coach.rubric.config import load_rubric
 from tests.conftest import fixture_manifest
+from tests.scripts import METRIC_KEYS, REPORT_KEYS
 
 MANIFEST = fixture_manifest()
 TAKES = {name: entry for name, entry in MANIFEST.items() if not name.startswith("bench_")}
@@ -107,35 +108,13 @@ def test_json_report_has_the_spec_shape(fixtures_dir: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert list(report) == [
-        "schema",
-        "source",
-        "touch",
-        "model",
-        "transcript",
-        "metrics",
-        "checks",
-        "score",
-        "fixes",
-        "strengths",
-    ]
+    assert list(report) == REPORT_KEYS
     assert report["schema"] == SCHEMA
     assert report["touch"] == 1
     assert report["model"] == "base"
     assert set(report["transcript"]) == {"text", "words"}
     assert set(report["transcript"]["words"][0]) == {"word", "start", "end", "probability"}
-    assert list(report["metrics"]) == [
-        "duration_s",
-        "speech_s",
-        "words",
-        "wpm",
-        "leading_silence_s",
-        "longest_pause_s",
-        "filler_count",
-        "pitch_variation_st",
-        "loudness_dbfs",
-        "phone_numbers",
-    ]
+    assert list(report["metrics"]) == METRIC_KEYS
     assert set(report["metrics"]["phone_numbers"][0]) == {"digits", "start", "end", "digits_per_s"}
     check = report["checks"][0]
     assert set(check) == {"id", "status", "message", "advice", "evidence"}
