@@ -7,7 +7,9 @@
 # line is synthesised as its own utterance, its edge silence trimmed, and the
 # lines joined with GAP_S of silence (a sentence pause, just over the 0.3 s the
 # coach counts as a pause), with LEAD_S of silence before the first word and
-# TAIL_S after the last.  The derived takes (phone band, leading silence,
+# TAIL_S after the last.  A line "<gap S>" makes the next gap S seconds instead
+# (a number said in groups: "four one five" <gap 0.6> "five five five" ...).
+# The derived takes (phone band, leading silence,
 # tempo, 44.1 kHz stereo, lossy formats, benchmark padding) are then made from
 # those with sox and ffmpeg.  fixtures.toml says what each one is for and what
 # the coach should find; README.md explains the set.
@@ -98,21 +100,29 @@ synth_line() {
 take() {
   local name=$1 engine=$2 rate=$3 last_rate=${4:-$3} hz=${5:-$SR}
   local -a lines parts=()
-  local i r part
+  local i r part gap=$GAP_S last
   mapfile -t lines < <(grep -v '^[[:space:]]*$' "$name.txt")
   [ ${#lines[@]} -gt 0 ] || { echo "$name.txt is empty" >&2; return 1; }
-  "${SOX[@]}" -n -r "$hz" -c 1 -b 16 "$TMP/gap.wav" trim 0 "$GAP_S"
+  last=$((${#lines[@]} - 1))
   for i in "${!lines[@]}"; do
+    if [[ ${lines[$i]} =~ ^\<gap\ ([0-9.]+)\>$ ]]; then
+      gap=${BASH_REMATCH[1]}
+      continue
+    fi
     r=$rate
-    [ "$i" -eq $((${#lines[@]} - 1)) ] && r=$last_rate
+    [ "$i" -eq "$last" ] && r=$last_rate
     printf '%s\n' "${lines[$i]}" >"$TMP/line.txt"
     synth_line "$engine" "$r" "$TMP/line.txt" "$TMP/raw.wav"
     part="$TMP/$name.$i.wav"
     # resample, then trim the utterance's own silence at both ends
     "${SOX[@]}" "$TMP/raw.wav" -r "$hz" -c 1 -b 16 "$part" \
       rate -v "$hz" silence 1 0.01 -50d reverse silence 1 0.01 -50d reverse
-    [ ${#parts[@]} -gt 0 ] && parts+=("$TMP/gap.wav")
+    if [ ${#parts[@]} -gt 0 ]; then
+      "${SOX[@]}" -n -r "$hz" -c 1 -b 16 "$TMP/gap.$i.wav" trim 0 "$gap"
+      parts+=("$TMP/gap.$i.wav")
+    fi
     parts+=("$part")
+    gap=$GAP_S
   done
   "${SOX[@]}" "${parts[@]}" -b 16 "$WAV/$name.wav" pad "$LEAD_S" "$TAIL_S" gain -n "$PEAK_DB"
 }
@@ -141,6 +151,10 @@ take t2_good_espeak        espeak 172  150
 take t3_good_slt           slt    0.8  0.78
 take t1_trick_kal          kal    1.45
 take t2_did_you_get_espeak espeak 140
+# numbers said in groups with 0.4-0.8 s pauses inside them (a live take is cut at pauses)
+take t1_grouped_early_slt  slt    0.72
+take t1_grouped_end_kal    kal    1.45
+take t1_grouped_both_espeak espeak 150
 # the two long takes are kept at 8 kHz, a voicemail system's rate (and half the bytes)
 take t1_buried_slt         slt    0.64 0.64  8000
 take t1_too_long           slt    0.74 0.72  8000

@@ -30,7 +30,7 @@ from coach.rubric.config import Rubric
 from coach.rubric.engine import feedback, judge, score
 from coach.speech.audio import Audio
 from coach.speech.metrics import measure_take
-from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript, merge, shift
+from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript, recover_tail
 
 if TYPE_CHECKING:
     from coach.speech.acoustics import Acoustics
@@ -164,7 +164,13 @@ def score_audio(
         with _timed(timings, "acoustics"):
             acoustics = measure(audio.samples, sr=16_000)
     with _timed(timings, "transcribe"):
-        transcript = _recover_tail(transcript, audio, acoustics, model=model, options=options)
+        transcript = recover_tail(
+            transcript,
+            audio.samples,
+            speech_end_s=acoustics.duration_s - acoustics.trailing_silence_s,
+            model=model,
+            options=options,
+        )
     return score_transcribed(
         audio,
         transcript,
@@ -174,36 +180,6 @@ def score_audio(
         rubric=rubric,
         timings=timings,
     )
-
-
-#: speech this long after the last transcribed word means Whisper stopped early
-TAIL_GAP_S = 2.0
-
-
-def _recover_tail(
-    transcript: Transcript,
-    audio: Audio,
-    acoustics: Acoustics,
-    *,
-    model: Transcriber,
-    options: DecodeOptions,
-) -> Transcript:
-    """Transcribe again, without hotwords, any speech Whisper left off the end.
-
-    A prompt (the hotwords) occasionally makes Whisper end a take early,
-    dropping its last sentence — often the one with the callback number.
-    Only the uncovered tail is decoded again, so the cost is a second or so,
-    and only when it happens.
-    """
-    speech_end = acoustics.duration_s - acoustics.trailing_silence_s
-    heard_end = transcript.words[-1].end if transcript.words else 0.0
-    if speech_end - heard_end < TAIL_GAP_S:
-        return transcript
-    start = max(0.0, heard_end - 0.1)
-    tail = model.transcribe(
-        audio.samples[int(start * 16_000) :], options=replace(options, hotwords=None)
-    )
-    return merge([transcript, shift(tail, start)])
 
 
 def score_transcribed(

@@ -204,9 +204,9 @@ def _record_take(
     folder = models.resolve(model)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     # The model loads and warms while the rep gets ready and speaks.
-    live = lv.LiveTranscriber(
-        lambda: Transcriber(str(folder), name=model), options=DecodeOptions(beam_size=beam_size)
-    )
+    # The same decoding coach score uses for this card: hotwords included.
+    options = DecodeOptions(beam_size=beam_size, hotwords=context.hotwords())
+    live = lv.LiveTranscriber(lambda: Transcriber(str(folder), name=model), options=options)
     try:
         if interactive:
             _countdown(mic.name)

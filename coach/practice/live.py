@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -27,14 +27,14 @@ import numpy as np
 
 from coach.speech.audio import SAMPLE_RATE
 from coach.speech.levels import HOP, hop_levels_db, noise_gate_db
-from coach.speech.transcribe import merge, shift
+from coach.speech.transcribe import Transcript, Word, recover_tail, shift
 
 if TYPE_CHECKING:
     from coach.context import Context
     from coach.practice.record import RecordedTake
     from coach.report import Report
     from coach.rubric.config import Rubric
-    from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript
+    from coach.speech.transcribe import DecodeOptions, Transcriber
 
 
 @dataclass(frozen=True)
@@ -184,11 +184,57 @@ def _warm_acoustics() -> None:
     measure(y.astype(np.float32), sr=SAMPLE_RATE)
 
 
-class LiveTranscriber:
-    """Loads and warms the model in the background, then transcribes pieces as they finish.
+#: an uncommitted stretch longer than this is committed up to its trailing number, seconds
+MAX_HELD_S = 12.0
 
-    One worker thread, so the pieces are transcribed in order, after the
-    model is ready, and never compete with each other for the cores.
+
+def commit_point(words: Sequence[Word], *, held_limit_s: float = MAX_HELD_S) -> int:
+    """How many of a region's words are final; the rest are decoded again with what follows.
+
+    A live region ends at a pause, and a pause can fall inside a sentence —
+    between the groups of a phone number ("415 … 555 … 0134"), or before a
+    name.  Decoded apart, each side loses the other's context: digits are
+    dropped or doubled, names misheard.  So only whole sentences are final:
+    the words up to the last sentence end that is not a digit ("415." ends
+    no sentence).  When no sentence has ended for ``held_limit_s`` (Whisper
+    wrote no punctuation), everything but a trailing run of number words is
+    final.
+    """
+    from coach.speech.numbers import is_number_word
+
+    for i in range(len(words) - 1, -1, -1):
+        text = words[i].text
+        if text.rstrip("\"')”’").endswith((".", "?", "!")) and not is_number_word(text):
+            return i + 1
+    if not words or words[-1].end - words[0].start < held_limit_s:
+        return 0
+    n = len(words)
+    while n and is_number_word(words[n - 1].text):
+        n -= 1
+    return n
+
+
+def quietest_between(y: np.ndarray, a: int, b: int) -> int:
+    """Start of the quietest 10 ms hop of ``y[a:b]`` (16 kHz): a place to cut; ``a`` if short."""
+    a, b = max(0, a), min(y.size, b)
+    if b - a < HOP:
+        return max(0, min(a, y.size))
+    return a + int(np.argmin(hop_levels_db(y[a:b]))) * HOP
+
+
+class LiveTranscriber:
+    """Loads and warms the model in the background, then transcribes the take as it grows.
+
+    The take is cut at pauses (:class:`PieceCutter`); each cut starts one
+    decode of the *region* not yet final — the pending words plus the new
+    piece — with the same options ``coach score`` uses (hotwords included),
+    the final text before it as context, and the same tail recovery.  Only
+    whole sentences become final (:func:`commit_point`); an unfinished one,
+    such as a phone number cut between its groups, is decoded again with the
+    next piece, whole.  At the stop only the last region is left.
+
+    One worker thread, so regions are decoded in order, after the model is
+    ready, and never compete with each other for the cores.
 
     Parameters
     ----------
@@ -196,12 +242,12 @@ class LiveTranscriber:
         Returns the loaded :class:`~coach.speech.transcribe.Transcriber`; called at
         once, in the background.
     options : DecodeOptions
-        For every piece: the same settings ``coach score`` uses.
+        For every region: the settings ``coach score`` uses for the same card.
     cut : CutOptions, optional
         Where the take is cut.
     warm : bool
         After loading, transcribe a second of silence and run the acoustics
-        once, so the first real piece and the final analysis run at speed.
+        once, so the first real region and the final analysis run at speed.
     """
 
     def __init__(
@@ -213,22 +259,28 @@ class LiveTranscriber:
         warm: bool = True,
     ) -> None:
         self.options = options
-        #: seconds: load, warm, transcribe (all pieces), pieces (count)
+        #: seconds: load, warm, transcribe (all regions), pieces and decodes (counts)
         self.timings: dict[str, float] = {}
         self._cutter = PieceCutter(cut)
         self._finished = False
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-live")
         self._model = self._pool.submit(self._load, load, warm)
-        self._jobs: list[Future[Transcript]] = []
+        self._jobs: list[Future[None]] = []
         self._lock = threading.Lock()
+        # Touched by the worker thread only: the take so far, the final words,
+        # and where the audio not yet final starts (samples).
+        self._audio = np.zeros(SAMPLE_RATE * 32, dtype=np.float32)
+        self._size = 0
+        self._final: list[Word] = []
+        self._pending = 0
 
     def feed(self, y: np.ndarray) -> None:
         """The next block of the take, 16 kHz float32 (called from the recorder's writer)."""
         for piece in self._cutter.feed(y):
-            self._add(piece)
+            self._add(piece, last=False)
 
     def transcript(self) -> Transcript:
-        """Queue the last piece, wait for every piece and join them.
+        """Queue the last piece, wait for every region and join the words.
 
         Raises the model's loading error, if it had one.
         """
@@ -236,11 +288,14 @@ class LiveTranscriber:
             self._finished = True
             last = self._cutter.finish()
             if last is not None:
-                self._add(last)
+                self._add(last, last=True)
         self._model.result()
         with self._lock:
             jobs = list(self._jobs)
-        return merge([job.result() for job in jobs])
+        for job in jobs:
+            job.result()
+        words = tuple(self._final)
+        return Transcript(text=" ".join(w.text for w in words), words=words, language="en")
 
     @property
     def name(self) -> str:
@@ -250,10 +305,9 @@ class LiveTranscriber:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _add(self, piece: Piece) -> None:
-        if piece.voiced:  # see CutOptions.min_voiced_s
-            with self._lock:
-                self._jobs.append(self._pool.submit(self._transcribe, piece))
+    def _add(self, piece: Piece, *, last: bool) -> None:
+        with self._lock:
+            self._jobs.append(self._pool.submit(self._step, piece, last))
 
     def _load(self, load: Callable[[], Transcriber], warm: bool) -> Transcriber:
         began = time.perf_counter()
@@ -269,15 +323,57 @@ class LiveTranscriber:
             self.timings["warm"] = time.perf_counter() - began
         return model
 
-    def _transcribe(self, piece: Piece) -> Transcript:
+    def _keep(self, piece: Piece) -> None:
+        end = piece.start + piece.samples.size
+        if end > self._audio.size:
+            grown = np.zeros(max(self._audio.size * 2, end), dtype=np.float32)
+            grown[: self._size] = self._audio[: self._size]
+            self._audio = grown
+        self._audio[piece.start : end] = piece.samples
+        self._size = end
+
+    def _step(self, piece: Piece, last: bool) -> None:
+        """Decode the region not yet final, up to the end of ``piece``; make its sentences final."""
+        self._keep(piece)
+        self.timings["pieces"] = self.timings.get("pieces", 0.0) + 1
+        if not piece.voiced and self._pending == piece.start:
+            self._pending = self._size  # nothing waits, and on near-silence Whisper invents
+            return
+        if not piece.voiced:
+            last = True  # a long quiet stretch: what waited is finished
         model = self._model.result()
         began = time.perf_counter()
-        text = model.transcribe(piece.samples, options=self.options)
+        # Decoded from where the final words end, not earlier: re-hearing final
+        # sentences as context (5-10 s tried) made Whisper echo the hotwords
+        # or stop early as often as it mended a digit.
+        region = self._audio[self._pending : self._size]
+        offset = self._pending / SAMPLE_RATE
+        words = self._decode(model, region, offset)
         self.timings["transcribe"] = self.timings.get("transcribe", 0.0) + (
             time.perf_counter() - began
         )
-        self.timings["pieces"] = self.timings.get("pieces", 0.0) + 1
-        return shift(text, piece.start_s)
+        self.timings["decodes"] = self.timings.get("decodes", 0.0) + 1
+        n = len(words) if last else commit_point(words)
+
+        self._final.extend(words[:n])
+        if n == len(words):
+            self._pending = self._size
+        elif n:
+            # Cut again at the quietest moment between the last final word and the next.
+            a = round(words[n - 1].end * SAMPLE_RATE) - HOP * 10
+            b = round(words[n].start * SAMPLE_RATE) + HOP * 5
+            self._pending = max(self._pending, quietest_between(self._audio[: self._size], a, b))
+
+    def _decode(self, model: Transcriber, region: np.ndarray, offset_s: float) -> list[Word]:
+        from coach.speech.acoustics import speech_intervals
+
+        # No prompt of the final text: it made Whisper repeat earlier sentences.
+        options = self.options
+        text = model.transcribe(region, options=options)
+        spans = speech_intervals(region, sr=SAMPLE_RATE)
+        speech_end = float(spans[-1, 1]) if spans.shape[0] else 0.0
+        text = recover_tail(text, region, speech_end_s=speech_end, model=model, options=options)
+        return list(shift(text, offset_s).words)
 
 
 def check_take(take: RecordedTake) -> None:

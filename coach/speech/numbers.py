@@ -311,6 +311,12 @@ def _tokens(words: Sequence[Word]) -> list[_Token]:
     return tokens
 
 
+def is_number_word(text: str) -> bool:
+    """True when ``text`` could be part of a spoken number: a digit, "oh", "double", a dash."""
+    read = _read_word(text, 0)
+    return read is not None and (bool(read) or text.strip().strip(_EDGE).lower() in _JOIN_WORDS)
+
+
 def _read_word(text: str, index: int) -> list[_Token] | None:
     """Tokens of one word: ``[]`` for a joiner, ``None`` when the word breaks a number."""
     core = text.strip().strip(_EDGE)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 SAMPLE_RATE = 16_000
+#: seed of the decoder's sampling fallback: the same audio is always heard the same way
+SEED = 0
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,36 @@ def merge(parts: Sequence[Transcript]) -> Transcript:
     )
 
 
+#: speech this long after the last transcribed word means Whisper stopped early, seconds
+TAIL_GAP_S = 2.0
+
+
+def recover_tail(
+    transcript: Transcript,
+    audio: np.ndarray,
+    *,
+    speech_end_s: float,
+    model: Transcriber,
+    options: DecodeOptions,
+) -> Transcript:
+    """Transcribe again, without hotwords, any speech Whisper left off the end.
+
+    A prompt (the hotwords) occasionally makes Whisper end early, dropping
+    the last sentence — often the one with the callback number.  Only the
+    uncovered tail of ``audio`` (16 kHz) is decoded again, and only when
+    speech goes on :data:`TAIL_GAP_S` past the last word heard;
+    ``speech_end_s`` is where the speech ends, seconds from ``audio``'s start.
+    """
+    heard_end = transcript.words[-1].end if transcript.words else 0.0
+    if speech_end_s - heard_end < TAIL_GAP_S:
+        return transcript
+    start = max(0.0, heard_end - 0.1)
+    tail = model.transcribe(
+        audio[int(start * SAMPLE_RATE) :], options=replace(options, hotwords=None)
+    )
+    return merge([transcript, shift(tail, start)])
+
+
 def _joined(first: Word, rest: Word) -> Word:
     return Word(
         first.text + rest.text,
@@ -177,7 +209,13 @@ class Transcriber:
         options : DecodeOptions, optional
             Decoding settings; defaults to :class:`DecodeOptions`.
         """
+        import ctranslate2
+
         options = options or DecodeOptions()
+        # Whisper falls back to sampling when a decode looks wrong; a fixed
+        # seed makes the same audio give the same words every time, so a take
+        # scored live and again from its file is heard alike.
+        ctranslate2.set_random_seed(SEED)
         segments, info = self._model.transcribe(audio, **options.as_kwargs())
         words: list[Word] = []
         texts: list[str] = []
