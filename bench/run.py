@@ -4,11 +4,14 @@
     python -m bench --quick              # a smoke run, ~3 min (fewer rounds and lengths)
     python -m bench --only speed record  # some sections
     python -m bench --before 028ca8d     # also time the coach as it was at a commit, side by side
+    python -m bench --only blind --out /tmp/blind.md  # the blind corpus alone (seconds, no model)
 
 Sections (issue 7): ``speed`` (coach score vs faster-whisper alone, start-up,
 stages), ``record`` (after-stop latency through the virtual microphone),
 ``growth`` (10 s to 10 min), ``batch`` (20 takes in one call), ``accuracy``
-(WER, callback numbers, rubric agreement per model and decoding setting).
+(WER, callback numbers, rubric agreement per model and decoding setting),
+``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
+test and the old corpus; text only, seconds).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -25,11 +28,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import accuracy, growth, record, speed
+from bench import accuracy, blind, growth, record, speed
 from bench.accuracy import Setting
 from bench.lib import NOW, ROOT, Coach, Section, checkout, load_average, machine
 
-SECTIONS = ("speed", "record", "growth", "batch", "accuracy")
+SECTIONS = ("speed", "record", "growth", "batch", "accuracy", "blind")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -104,6 +107,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
             plan.batch_count, model="base", rounds=plan.batch_rounds, coaches=coaches
         ),
         "accuracy": lambda: accuracy.section(plan.accuracy, plan.accuracy_takes),
+        "blind": blind.section,
     }
 
 
