@@ -101,7 +101,7 @@ def judge(path: Path) -> list[Verdict]:
     """Every label of the corpus at ``path`` against ``check_script``'s statuses."""
     from coach.context import Context, Offer, Prospect, Rep
     from coach.pipeline import check_script
-    from coach.rubric.core import load_rubric
+    from coach.rubric.config import load_rubric
 
     defaults, cases = load(path)
     default_rubric = load_rubric()
