@@ -117,7 +117,11 @@ def test_flags_give_context_without_a_card(tmp_path: Path) -> None:
         "Acme",
     )
     statuses = _statuses(report)
-    assert statuses["callback_number"] == "warn"  # 0134 vs 0199: two digits off
+    # 0134 vs 0199: two digits off, in a script a typo
+    assert statuses["callback_number"] == "fail"
+    callback = next(c for c in report["checks"] if c["id"] == "callback_number")  # type: ignore[attr-defined]
+    assert "Your script says 415-555-0134" in callback["message"]
+    assert "your number is 415-555-0199 — a typo" in callback["message"]
     assert statuses["personalization"] == "pass"
 
 

@@ -15,16 +15,35 @@ def spoken_form(digits: str) -> str:
     return digits
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def _when(index: int, count: int, start: float) -> str:
+    """Which instance of the number, for a message: "at 0:23" or "the second time, at 0:23"."""
+    if count == 1:
+        return f"at {clock(start)}"
+    nth = _ORDINALS[index] if index < len(_ORDINALS) else f"#{index + 1}"
+    return f"the {nth} time, at {clock(start)}"
+
+
 def callback_number(take: Take, cfg: CheckConfig) -> Check:
-    """A callback number is spoken and, when the rep's number is known, it is theirs."""
+    """A callback number is given and, when the rep's number is known, every instance is theirs.
+
+    The prospect hears every instance, so one that is not the rep's number
+    is not outweighed by one that is: a different number fails, one within
+    ``near_miss_digits`` warns.  Heard speech can be misheard by the model
+    as well as mis-said by the rep, so a near miss in a take is reported as
+    what was heard, not as the rep's fault; in a written script it is a typo.
+    """
     from coach.speech.numbers import digit_distance, normalize_number
 
     numbers = take.numbers
+    script = take.is_script
     if not numbers:
         return Check(
             "callback_number",
             "fail",
-            "No callback number was heard.",
+            "Your script gives no callback number." if script else "No callback number was heard.",
             "Say your number slowly, in groups, near the start and again at the end.",
         )
     evidence = tuple(
@@ -40,31 +59,47 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
             evidence,
         )
     expected = normalize_number(take.context.rep.phone)
-    best = min(numbers, key=lambda n: digit_distance(n.digits, expected))
-    miss = digit_distance(best.digits, expected)
-    if miss == 0:
+    mine = spoken_form(expected)
+    misses = [digit_distance(n.digits, expected) for n in numbers]
+    count = len(numbers)
+    off = [(i, n, miss) for i, (n, miss) in enumerate(zip(numbers, misses, strict=True)) if miss]
+    if not off:
+        times = "" if count == 1 else f" all {count} times"
+        how = "is in your script" if script else "came through digit for digit"
+        return Check(
+            "callback_number", "pass", f"Your number {mine} {how}{times} ({said}).", "", evidence
+        )
+    i, worst, miss = max(off, key=lambda o: o[2])
+    where = _when(i, count, worst.start)
+    heard = spoken_form(worst.digits)
+    right = count - len(off)
+    also = f" (it was right {right} of {count} times)" if right else ""
+    groups = mine.replace("-", " … ")
+    if miss > cfg.num("near_miss_digits"):
+        verb = "your script gives" if script else "you gave"
+        two = " — the prospect would hear two numbers" if right else ""
         return Check(
             "callback_number",
-            "pass",
-            f"Your number {spoken_form(expected)} came through digit for digit ({said}).",
-            "",
+            "fail",
+            f"{where[0].upper()}{where[1:]}, {verb} {heard}, not your number {mine}{also}{two}.",
+            f"Give only your own number, {mine}, every time — slowly and in groups.",
             evidence,
         )
-    if miss <= cfg.num("near_miss_digits"):
+    if script:
         return Check(
             "callback_number",
-            "warn",
-            f"Heard {spoken_form(best.digits)} for your {spoken_form(expected)} — "
-            "hard to make out.",
-            "Hard to make out — say it slower, in groups: "
-            f"{spoken_form(expected).replace('-', ' … ')}.",
+            "fail",
+            f"Your script says {heard} {where}; your number is {mine} — a typo.",
+            f"Fix the number in your script: {mine}.",
             evidence,
         )
     return Check(
         "callback_number",
-        "fail",
-        f"The number heard ({said}) is not yours ({spoken_form(expected)}).",
-        f"Give your own number, {spoken_form(expected)}, slowly and in groups.",
+        "warn",
+        f"{where[0].upper()}{where[1:]}, I heard {heard}, not quite your {mine}{also}. "
+        "That may be my hearing rather than your delivery, but a prospect could mishear it "
+        "the same way.",
+        f"Say it slowly, in groups, so no digit can slip: {groups}.",
         evidence,
     )
 
