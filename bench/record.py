@@ -21,6 +21,7 @@ Target (SPEC "Performance"): feedback within 2 s of stopping, on 2 cores.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -58,6 +59,9 @@ class Take:
 
     timings: dict[str, float]
     seen_s: float | None  # Ctrl-C to the first byte of the report on stdout
+    same_numbers: bool  # every digit of every instance as `coach score` hears the saved take
+    same_checks: int  # checks with the status `coach score` gives the saved take
+    checks: int
 
 
 def record_once(
@@ -71,12 +75,13 @@ def record_once(
         cmd, env=run_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
     )
     first_byte: list[float] = []
+    printed: list[bytes] = []
 
     def read_stdout() -> None:
         assert proc.stdout is not None
-        if proc.stdout.read(1):
+        if head := proc.stdout.read(1):
             first_byte.append(time.perf_counter())
-        proc.stdout.read()
+            printed.append(head + proc.stdout.read())
 
     reader = threading.Thread(target=read_stdout, daemon=True)
     reader.start()
@@ -102,7 +107,20 @@ def record_once(
     err.close()
     timings = timings_of((home / "stderr").read_text())[0]
     seen = first_byte[0] - stopped if stopped is not None and first_byte else None
-    return Take(timings, seen)
+    live = json.loads(b"".join(printed))
+    again = json.loads(
+        subprocess.run(
+            coach_cmd("score", live["source"], "--json", "--no-save", "--model", model),
+            env=run_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    numbers = [[n["digits"] for n in r["metrics"]["phone_numbers"]] for r in (live, again)]
+    statuses = [{c["id"]: c["status"] for c in r["checks"]} for r in (live, again)]
+    same = sum(statuses[0][k] == v for k, v in statuses[1].items())
+    return Take(timings, seen, numbers[0] == numbers[1], same, len(statuses[1]))
 
 
 def section(
@@ -146,6 +164,8 @@ def section(
             "last piece transcribed after the stop",
             "pieces transcribed live",
             "runs (coach's timer)",
+            "numbers as `coach score` of the saved take",
+            "checks as `coach score`",
         ],
     )
     labels = {
@@ -173,11 +193,15 @@ def section(
             f"{median([r.timings.get('transcribe_after_stop', 0.0) for r in runs]):.2f} s",
             f"{median([r.timings.get('live_pieces', 0.0) for r in runs]):.0f}",
             fmt_runs(after),
+            f"{sum(r.same_numbers for r in runs)} of {len(runs)} takes",
+            f"{sum(r.same_checks for r in runs)} of {sum(r.checks for r in runs)}",
         )
     table.notes.append(
-        f"The take's speech ends at {end:.1f} s. The coach transcribes the take piece by "
-        "piece while it is recorded (cut at pauses), so after the stop only the last piece, "
-        "the acoustics of the whole take and the rubric are left."
+        f"The take's speech ends at {end:.1f} s. The coach transcribes the take region by "
+        "region while it is recorded (cut at pauses; a sentence not finished at a cut is "
+        "decoded again with the next piece), so after the stop only the last region, the "
+        "acoustics of the whole take and the rubric are left. Parity: the report shown after "
+        "the stop against `coach score` of the saved take, field by field."
     )
     s.tables.append(table)
     return s

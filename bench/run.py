@@ -10,7 +10,8 @@ Sections (issue 7): ``speed`` (coach score vs faster-whisper alone, start-up,
 stages), ``record`` (after-stop latency through the virtual microphone),
 ``growth`` (10 s to 10 min), ``batch`` (20 takes in one call), ``accuracy``
 (WER, callback numbers, rubric agreement per model and decoding setting),
-``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
+``parity`` (a live take against the same take scored from its file, every fixture
+take with a number), ``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
 test and the old corpus; text only, seconds).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
@@ -28,11 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import accuracy, blind, growth, record, speed
+from bench import accuracy, blind, growth, parity, record, speed
 from bench.accuracy import Setting
 from bench.lib import NOW, ROOT, Coach, Section, checkout, load_average, machine
 
-SECTIONS = ("speed", "record", "growth", "batch", "accuracy", "blind")
+SECTIONS = ("speed", "record", "parity", "growth", "batch", "accuracy", "blind")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -52,6 +53,7 @@ class Plan:
     batch_rounds: int
     accuracy: tuple[Setting, ...] = field(default_factory=tuple)
     accuracy_takes: tuple[str, ...] = ()  # default: every recorded fixture take
+    parity_takes: tuple[str, ...] = ()  # default: every fixture take with a number
 
 
 FULL = Plan(
@@ -87,6 +89,7 @@ QUICK = Plan(
     batch_rounds=1,
     accuracy=(Setting("base", 1, True), Setting("tiny.en", 1, True)),
     accuracy_takes=("t1_good_slt", "t1_good_kal", "t2_good_espeak", "t1_phone_8k"),
+    parity_takes=("t1_good_slt", "t1_grouped_end_kal", "t1_grouped_both_espeak"),
 )
 
 
@@ -108,6 +111,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         ),
         "accuracy": lambda: accuracy.section(plan.accuracy, plan.accuracy_takes),
         "blind": blind.section,
+        "parity": lambda: parity.section(list(plan.parity_takes) or None),
     }
 
 

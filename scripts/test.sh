@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v pulseaudio >/dev/null 2>&1 || need_apt+=(pulseaudio)
 command -v pactl >/dev/null 2>&1 || need_apt+=(pulseaudio-utils)
-ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || need_apt+=(libportaudio2)
+ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || need_apt+=(libportaudio2)  # no -q: SIGPIPE under pipefail
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -16,6 +16,8 @@ from coach.practice.rehearse import (
     best_take,
     compare_script,
     compare_takes,
+    kept_line,
+    parse_choice,
 )
 from coach.report import Report
 from coach.rubric.checks import Check, Status
@@ -287,6 +289,42 @@ def test_best_take_ties_go_to_the_later_take(
     deltas = compare_takes(takes)
     assert [d.is_best for d in deltas] == [i == best for i in range(len(scores))]
     assert deltas[-1].best_so_far == max(scores)
+
+
+@pytest.mark.parametrize(
+    ("answer", "choice"),
+    [
+        ("", "retake"),
+        ("  ", "retake"),
+        (None, "quit"),
+        ("q", "quit"),
+        ("k", "best"),
+        ("K", "best"),
+        ("k 2", 1),
+        ("k2", 1),
+        ("keep 3", 2),
+        ("k 4", "again"),  # only three takes
+        ("k 0", "again"),
+        ("x", "again"),
+        ("k two", "again"),
+    ],
+)
+def test_what_the_rep_typed_after_a_take(answer: str | None, choice: int | str) -> None:
+    assert parse_choice(answer, takes=3) == choice
+
+
+def test_k_keeps_the_best_take_and_says_which(card: Card, rubric: Rubric) -> None:
+    base = report("Hi.", card, rubric, "base")
+    takes = [replace(base, score=s, source=f"take{i}.wav") for i, s in enumerate([61, 94, 70])]
+    best = best_take(takes)
+    assert best == 1
+    assert kept_line(takes, best, chosen_by_rep=True) == (
+        "Kept take 2 (94/100), the best of 3 — take1.wav"
+    )
+    assert kept_line(takes, 0, chosen_by_rep=True) == (
+        "Kept take 1 (61/100), as you chose (take 2 scored 94) — take0.wav"
+    )
+    assert kept_line(takes[:1], 0, chosen_by_rep=False) == "Kept take 1 (61/100) — take0.wav"
 
 
 def test_no_takes_is_no_deltas() -> None:

@@ -42,7 +42,7 @@ def test_terminal_view_shows_brief_script_comparison_and_progress(fixtures_dir: 
     text = result.stdout
     assert "Voicemail #1 to Dana Reyes" in text
     assert "Script" in text and "Script vs. take" in text
-    assert "Take 1:" in text and "Take 1 best:" in text
+    assert "Take 1:" in text and "Kept take 1 (" in text
 
 
 def test_unknown_card_is_one_line_and_exit_2() -> None:

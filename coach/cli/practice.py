@@ -127,10 +127,10 @@ def record(
 ) -> None:
     """Record a take from the microphone, then score it like coach score.
 
-    A short countdown, then a level meter and a clock against the 30 s
+    A 3-2-1 countdown, then a level meter and a clock against the 30 s
     target. Enter or Ctrl-C stops and scores the take (a second Ctrl-C
     skips the scoring); so does --max-seconds. With stdin not a terminal
-    there is no countdown and the take runs to --max-seconds. The take is
+    the take runs to --max-seconds. The take is
     written to COACH_HOME/takes/ (or the user data folder) as it is
     recorded, so nothing is lost; once scored it is saved to the practice
     store (see coach sessions) unless --no-save. --sent logs it as left for
@@ -208,8 +208,7 @@ def _record_take(
     options = DecodeOptions(beam_size=beam_size, hotwords=context.hotwords())
     live = lv.LiveTranscriber(lambda: Transcriber(str(folder), name=model), options=options)
     try:
-        if interactive:
-            _countdown(mic.name)
+        _countdown(mic.name)
         recorder = Recorder(
             mic,
             data_dir() / "takes",
@@ -281,8 +280,10 @@ def rehearse(
 ) -> None:
     """Rehearse a card: read the brief, record, compare with the script, retake.
 
-    After each take: Enter records a retake, k keeps this take, q quits (the
-    best take so far is the one kept). With --take FILE the same flow runs
+    Every take starts after a 3-2-1 countdown; with --script the script is
+    shown again before each retake. After each take: Enter records a
+    retake, k keeps the best-scoring take, k N keeps take N, q quits
+    (keeping the best). With --take FILE the same flow runs
     over recorded takes, without a microphone. Every take is saved to the
     practice store (see coach sessions) unless --no-save.
 
@@ -325,10 +326,16 @@ def _rehearse(
 ) -> None:
     """The body of coach rehearse, once the store is open."""
     from coach.pipeline import score_file
-    from coach.practice.rehearse import best_take, compare_script, compare_takes
+    from coach.practice.rehearse import best_take, compare_script, compare_takes, kept_line
     from coach.report import to_json
     from coach.speech.transcribe import DecodeOptions, Transcriber
-    from coach.views.terminal import brief_panel, comparison_view, delta_line, report_view
+    from coach.views.terminal import (
+        brief_panel,
+        comparison_view,
+        delta_line,
+        report_view,
+        script_panel,
+    )
 
     show = not as_json
     if show:
@@ -371,6 +378,8 @@ def _rehearse(
             )
     else:
         while True:
+            if reports and show and script and card.brief.script:
+                out.print(script_panel(card))  # the script again, before the retake
             judged(
                 _record_take(
                     context,
@@ -381,12 +390,14 @@ def _rehearse(
                     beam_size=beam_size,
                 )
             )
-            choice = _ask("Enter: retake · k: keep this take · q: quit")
-            if choice == "k":
-                kept = len(reports) - 1
-                break
-            if choice != "":
-                break
+            choice = _choose(len(reports))
+            if choice == "retake":
+                continue
+            if choice == "best":
+                kept = best_take(reports)
+            elif isinstance(choice, int):
+                kept = choice
+            break
     chosen = kept if kept is not None else best_take(reports)
     if as_json:
         payload = {
@@ -398,12 +409,23 @@ def _rehearse(
         }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    best = reports[chosen]
-    why = "kept" if kept is not None else "best"
-    out.print(
-        f"[bold]Take {chosen + 1} {why}[/]: {best.score}/100 — {best.source}"
-        + (f" ({len(reports)} takes)" if len(reports) > 1 else "")
-    )
+    out.print(kept_line(reports, chosen, chosen_by_rep=kept is not None), markup=False)
+
+
+def _choose(takes: int) -> int | str:
+    """Ask what next after take ``takes``: "retake", "quit", or the index (0-based) to keep.
+
+    ``k`` keeps the best-scoring take, ``k N`` take N; end of input quits
+    (the best take is kept).
+    """
+    from coach.practice.rehearse import parse_choice
+
+    while True:
+        answer = _ask("Enter: retake · k: keep the best take (k N: take N) · q: quit")
+        choice = parse_choice(answer, takes=takes)
+        if choice != "again":
+            return choice
+        err.print(f"No such choice: {answer!r} — Enter, q, k, or k 1 to k {takes}", markup=False)
 
 
 def _ask(prompt: str) -> str | None:
@@ -426,6 +448,12 @@ def _countdown(device: str, seconds: int = 3) -> None:
 
     from coach.views.live import countdown_view
 
+    if not err.is_terminal:
+        # No screen to redraw (a pipe, a log): say it once, and wait all the same.
+        steps = " ".join(f"{n}…" for n in range(seconds, 0, -1))
+        err.print(f"Get ready — recording from {device} in {steps}", markup=False)
+        time.sleep(0.6 * seconds)
+        return
     with Live(countdown_view(seconds, device=device), console=err, transient=True) as view:
         for n in range(seconds, 0, -1):
             view.update(countdown_view(n, device=device))

@@ -290,12 +290,16 @@ class LiveTranscriber:
             if last is not None:
                 self._add(last, last=True)
         self._model.result()
+        self.wait()
+        words = tuple(self._final)
+        return Transcript(text=" ".join(w.text for w in words), words=words, language="en")
+
+    def wait(self) -> None:
+        """Wait until every region queued so far is decoded (the benchmark's "at the stop")."""
         with self._lock:
             jobs = list(self._jobs)
         for job in jobs:
             job.result()
-        words = tuple(self._final)
-        return Transcript(text=" ".join(w.text for w in words), words=words, language="en")
 
     @property
     def name(self) -> str:

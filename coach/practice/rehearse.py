@@ -275,6 +275,46 @@ def best_take(reports: Sequence[Report]) -> int:
     return max(range(len(reports)), key=lambda i: (reports[i].score, i))
 
 
+def parse_choice(answer: str | None, *, takes: int) -> int | str:
+    """What the rep typed after a take: "retake", "quit", the take to keep (0-based), or "again".
+
+    Enter retakes; ``q`` (or end of input) quits, keeping the best take;
+    ``k`` keeps the best-scoring take; ``k N`` keeps take N (1 to ``takes``).
+    Anything else, or a take that does not exist, is "again": ask again.
+    """
+    if answer is None:
+        return "quit"
+    answer = answer.strip().lower()
+    if answer == "":
+        return "retake"
+    if answer in ("q", "quit"):
+        return "quit"
+    if answer in ("k", "keep"):
+        return "best"
+    head, _, rest = answer.partition(" ")
+    number = rest.strip() if head in ("k", "keep") else answer[1:] if answer[:1] == "k" else ""
+    if number.isdigit() and 1 <= int(number) <= takes:
+        return int(number) - 1
+    return "again"
+
+
+def kept_line(reports: Sequence[Report], chosen: int, *, chosen_by_rep: bool) -> str:
+    """One line saying which take is kept and why: "Kept take 2 (94/100), the best of 3 …"."""
+    take = reports[chosen]
+    if len(reports) == 1:
+        why = ""
+    elif chosen_by_rep:
+        best = best_take(reports)
+        why = (
+            f", the best of {len(reports)}"
+            if best == chosen
+            else f", as you chose (take {best + 1} scored {reports[best].score})"
+        )
+    else:
+        why = f", the best of {len(reports)}"
+    return f"Kept take {chosen + 1} ({take.score}/100){why} — {take.source}"
+
+
 _RANK: dict[Status, int] = {"fail": 0, "warn": 1, "pass": 2}
 
 

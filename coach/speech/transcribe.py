@@ -120,6 +120,8 @@ def merge(parts: Sequence[Transcript]) -> Transcript:
 
 #: speech this long after the last transcribed word means Whisper stopped early, seconds
 TAIL_GAP_S = 2.0
+#: a word starting this long after the speech ends is over silence, seconds
+TAIL_SLACK_S = 0.3
 
 
 def recover_tail(
@@ -135,10 +137,18 @@ def recover_tail(
     A prompt (the hotwords) occasionally makes Whisper end early, dropping
     the last sentence — often the one with the callback number.  Only the
     uncovered tail of ``audio`` (16 kHz) is decoded again, and only when
-    speech goes on :data:`TAIL_GAP_S` past the last word heard;
+    speech goes on :data:`TAIL_GAP_S` past the last word heard (words
+    stamped over the silence after the speech are dropped first);
     ``speech_end_s`` is where the speech ends, seconds from ``audio``'s start.
     """
-    heard_end = transcript.words[-1].end if transcript.words else 0.0
+    # Words that start over the silence after the speech were not said there:
+    # Whisper sometimes jumps to the end of the window and stamps the rest of
+    # a sentence at the very end.  They go, and the speech they stand for is
+    # decoded again as the tail.
+    said = tuple(w for w in transcript.words if w.start < speech_end_s + TAIL_SLACK_S)
+    if len(said) < len(transcript.words):
+        transcript = replace(transcript, text=" ".join(w.text for w in said), words=said)
+    heard_end = said[-1].end if said else 0.0
     if speech_end_s - heard_end < TAIL_GAP_S:
         return transcript
     start = max(0.0, heard_end - 0.1)

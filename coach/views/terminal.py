@@ -210,6 +210,16 @@ def brief_panel(card: Card, *, show_script: bool) -> RenderableType:
     return Group(*parts)
 
 
+def script_panel(card: Card) -> RenderableType:
+    """The card's script alone, compact: shown again before a retake."""
+    return Panel(
+        Text(card.brief.script, style="bold"),
+        title=f"Script — {card.title}",
+        title_align="left",
+        padding=(0, 2),
+    )
+
+
 def comparison_view(comparison: ScriptComparison) -> RenderableType:
     """Script vs. take: which elements were kept, dropped or ad-libbed."""
     table = Table(title=f"Script vs. take — {comparison.similarity:.0f} % the same words")

@@ -140,7 +140,8 @@ def pauses(take: Take, cfg: CheckConfig) -> Check:
     worst: Status = "fail" if any(s == "fail" for s, _, _ in findings) else "warn"
     what = "; ".join(text for _, text, _ in findings)
     advice = (
-        "Start speaking as soon as the beep ends."
+        "Start speaking as soon as the recording starts (on a real voicemail, right after "
+        "the tone): dead air at the start sounds like a robot dialler."
         if lead > cfg.num("leading_warn_s")
         else "Keep pauses short; know your next line before you dial."
     )
