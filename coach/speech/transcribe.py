@@ -132,30 +132,42 @@ def recover_tail(
     model: Transcriber,
     options: DecodeOptions,
 ) -> Transcript:
-    """Transcribe again, without hotwords, any speech Whisper left off the end.
+    """Transcribe again any speech Whisper left off the end.
 
-    A prompt (the hotwords) occasionally makes Whisper end early, dropping
-    the last sentence — often the one with the callback number.  Only the
-    uncovered tail of ``audio`` (16 kHz) is decoded again, and only when
-    speech goes on :data:`TAIL_GAP_S` past the last word heard (words
-    stamped over the silence after the speech are dropped first);
-    ``speech_end_s`` is where the speech ends, seconds from ``audio``'s start.
+    Whisper occasionally ends a decode early, dropping the last sentence —
+    often the one with the callback number — or jumps to the end of the
+    window and stamps the rest of a sentence there, over silence.  Words
+    that start over the silence after the speech are dropped, and when
+    speech goes on :data:`TAIL_GAP_S` past the last word left, only that
+    uncovered tail of ``audio`` (16 kHz) is decoded again: with the
+    hotwords first (they keep the names right), and without them when the
+    hotwords' prompt stops the tail early too.  ``speech_end_s`` is where
+    the speech ends, seconds from ``audio``'s start.
     """
-    # Words that start over the silence after the speech were not said there:
-    # Whisper sometimes jumps to the end of the window and stamps the rest of
-    # a sentence at the very end.  They go, and the speech they stand for is
-    # decoded again as the tail.
-    said = tuple(w for w in transcript.words if w.start < speech_end_s + TAIL_SLACK_S)
-    if len(said) < len(transcript.words):
-        transcript = replace(transcript, text=" ".join(w.text for w in said), words=said)
-    heard_end = said[-1].end if said else 0.0
+    said = _before(transcript, speech_end_s)
+    heard_end = said.words[-1].end if said.words else 0.0
     if speech_end_s - heard_end < TAIL_GAP_S:
-        return transcript
+        return said
     start = max(0.0, heard_end - 0.1)
-    tail = model.transcribe(
-        audio[int(start * SAMPLE_RATE) :], options=replace(options, hotwords=None)
-    )
-    return merge([transcript, shift(tail, start)])
+    rest = audio[int(start * SAMPLE_RATE) :]
+    tail = Transcript("", ())
+    for hotwords in dict.fromkeys((options.hotwords, None)):
+        tail = _before(
+            shift(model.transcribe(rest, options=replace(options, hotwords=hotwords)), start),
+            speech_end_s,
+        )
+        tail_end = tail.words[-1].end if tail.words else start
+        if speech_end_s - tail_end < TAIL_GAP_S:
+            break
+    return merge([said, tail])
+
+
+def _before(transcript: Transcript, end_s: float) -> Transcript:
+    """``transcript`` without the words that start over the silence after ``end_s``."""
+    said = tuple(w for w in transcript.words if w.start < end_s + TAIL_SLACK_S)
+    if len(said) == len(transcript.words):
+        return transcript
+    return replace(transcript, text=" ".join(w.text for w in said), words=said)
 
 
 def _joined(first: Word, rest: Word) -> Word:
