@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.practice.live import CutOptions, LiveTranscriber, PieceCutter, pieces_of
+from coach.practice.live import (
+    CutOptions,
+    LiveTranscriber,
+    PieceCutter,
+    commit_point,
+    pieces_of,
+    quietest_between,
+)
 from coach.practice.record import (
     InputDevice,
     LiveStatus,
@@ -288,6 +295,41 @@ def test_pieces_transcribe_like_the_whole_take(transcriber: Any, fixtures_dir: P
     assert all(w.end <= audio.duration_s + 0.1 for w in text.words)
     assert NUMBER in [n.digits for n in find_phone_numbers(text.words)]
     assert "walker" in text.text.lower()
+
+
+def _said(text: str, *, per_word_s: float = 0.4) -> list[Word]:
+    return [
+        Word(w, round(i * per_word_s, 2), round((i + 1) * per_word_s, 2))
+        for i, w in enumerate(text.split())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "final"),
+    [
+        ("Hi Dana, it's Chris. Call me at 415.", 4),  # a number cut after its first group
+        ("Hi Dana, it's Chris. Call me at 415-555-0134.", 8),  # said whole: final
+        ("Call me at four one five five five five zero one three four.", 13),
+        ("Call me at four one five, five five five.", 0),  # seven digits: may go on
+        ("Is that worth a call? I think so", 5),  # an unfinished sentence waits
+        ("hi dana chris walker here calling about acme", 0),  # no punctuation, short
+        ("", 0),
+    ],
+)
+def test_only_whole_sentences_are_final(text: str, final: int) -> None:
+    assert commit_point(_said(text)) == final
+
+
+def test_without_punctuation_a_long_stretch_is_final_but_its_trailing_number() -> None:
+    words = _said("so yeah " * 20 + "my number is four one five", per_word_s=0.5)
+    assert commit_point(words) == len(words) - 3
+
+
+def test_a_region_is_cut_again_at_its_quietest_moment() -> None:
+    y = np.concatenate([tone(1.0), silence(0.3), tone(1.0)])
+    cut = quietest_between(y, 0, y.size)
+    assert SAMPLE_RATE * 1.0 <= cut < SAMPLE_RATE * 1.3
+    assert quietest_between(y, 100, 110) == 100  # shorter than a hop: where it was asked
 
 
 @pytest.mark.model

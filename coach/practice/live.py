@@ -184,6 +184,8 @@ def _warm_acoustics() -> None:
     measure(y.astype(np.float32), sr=SAMPLE_RATE)
 
 
+#: digits of a phone number said whole (a NANP number with its area code)
+WHOLE_DIGITS = 10
 #: an uncommitted stretch longer than this is committed up to its trailing number, seconds
 MAX_HELD_S = 12.0
 
@@ -196,15 +198,19 @@ def commit_point(words: Sequence[Word], *, held_limit_s: float = MAX_HELD_S) -> 
     name.  Decoded apart, each side loses the other's context: digits are
     dropped or doubled, names misheard.  So only whole sentences are final:
     the words up to the last sentence end that is not a digit ("415." ends
-    no sentence).  When no sentence has ended for ``held_limit_s`` (Whisper
+    no sentence, "415-555-0134." does).  When no sentence has ended for ``held_limit_s`` (Whisper
     wrote no punctuation), everything but a trailing run of number words is
     final.
     """
-    from coach.speech.numbers import is_number_word
+    from coach.speech.numbers import find_phone_numbers, is_number_word
 
+    # A sentence that ends on a whole phone number ("… at 415-555-0134.") is
+    # finished; one that ends on a group of it ("… at 415.") is not.
+    whole = {n.last_word for n in find_phone_numbers(words) if len(n.digits) >= WHOLE_DIGITS}
     for i in range(len(words) - 1, -1, -1):
         text = words[i].text
-        if text.rstrip("\"')”’").endswith((".", "?", "!")) and not is_number_word(text):
+        ends = text.rstrip("\"')”’").endswith((".", "?", "!"))
+        if ends and (i in whole or not is_number_word(text)):
             return i + 1
     if not words or words[-1].end - words[0].start < held_limit_s:
         return 0
