@@ -30,7 +30,13 @@ from coach.rubric.config import Rubric
 from coach.rubric.engine import feedback, judge, score
 from coach.speech.audio import Audio
 from coach.speech.metrics import measure_take
-from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript, recover_tail
+from coach.speech.transcribe import (
+    DecodeOptions,
+    Transcriber,
+    Transcript,
+    recover_tail,
+    rehear_numbers,
+)
 
 if TYPE_CHECKING:
     from coach.speech.acoustics import Acoustics
@@ -171,6 +177,7 @@ def score_audio(
             model=model,
             options=options,
         )
+        transcript = rehear_numbers(transcript, audio.samples, model=model, options=options)
     return score_transcribed(
         audio,
         transcript,

@@ -23,7 +23,7 @@ import sys
 import time
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +351,27 @@ def test_words_stamped_over_the_final_silence_are_heard_again(
     )
     assert "because" in mended.text and "reconciliation" in mended.text.lower()
     assert all(w.start < speech_end + 0.3 for w in mended.words)
+
+
+@pytest.mark.model
+def test_a_number_not_heard_whole_is_heard_again(transcriber: Any, fixtures_dir: Path) -> None:
+    """A digit dropped from "five five five" ("415-550134") gets a second hearing."""
+    from coach.speech.numbers import find_phone_numbers
+    from coach.speech.transcribe import rehear_numbers
+
+    audio = load(fixtures_dir / "t1_buried_slt.flac")
+    heard = transcriber.transcribe(audio.samples, options=DecodeOptions())
+    [number] = find_phone_numbers(heard.words)
+    assert number.digits == NUMBER
+    dropped = replace(heard.words[number.last_word], text="415-550134,")
+    words = (*heard.words[: number.first_word], dropped, *heard.words[number.last_word + 1 :])
+    broken = Transcript(" ".join(w.text for w in words), words)
+    assert [n.digits for n in find_phone_numbers(broken.words)] == ["415550134"]
+    mended = rehear_numbers(broken, audio.samples, model=transcriber, options=DecodeOptions())
+    assert [n.digits for n in find_phone_numbers(mended.words)] == [NUMBER]
+    assert mended.words[0] == broken.words[0]  # only the number's stretch was heard again
+    # A number heard whole is left as it was, at no cost.
+    assert rehear_numbers(heard, audio.samples, model=transcriber, options=DecodeOptions()) is heard
 
 
 # -- the real audio path -----------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as np
 
 from coach.speech.audio import SAMPLE_RATE
 from coach.speech.levels import HOP, hop_levels_db, noise_gate_db
-from coach.speech.transcribe import Transcript, Word, recover_tail, shift
+from coach.speech.transcribe import Transcript, Word, recover_tail, rehear_numbers, shift
 
 if TYPE_CHECKING:
     from coach.context import Context
@@ -383,6 +383,7 @@ class LiveTranscriber:
         spans = speech_intervals(region, sr=SAMPLE_RATE)
         speech_end = float(spans[-1, 1]) if spans.shape[0] else 0.0
         text = recover_tail(text, region, speech_end_s=speech_end, model=model, options=options)
+        text = rehear_numbers(text, region, model=model, options=options)
         return list(shift(text, offset_s).words)
 
 

@@ -235,6 +235,16 @@ def find_phone_numbers(
     return found
 
 
+def heard_whole(digits: str, *, region: str = "US") -> bool:
+    """True when ``digits`` could be a whole phone number of ``region`` (its length fits).
+
+    ``"415550134"`` (a 5 dropped) is not; ``"4155550134"`` is.  A number
+    that is not heard whole is worth hearing again (:func:`coach.speech.
+    transcribe.rehear_numbers`).
+    """
+    return _classify(digits, international=False, region=_check_region(region))[1] > 0
+
+
 def digit_distance(heard: str, expected: str) -> int:
     """How many digits differ between two numbers (Levenshtein distance).
 
