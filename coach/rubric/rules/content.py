@@ -73,31 +73,56 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
 
 
 def purpose(take: Take, cfg: CheckConfig) -> Check:
-    """The message says why the rep is calling; a bare "call me back" fails."""
-    found = take.find(cfg.patterns("patterns"))
-    if found:
+    """The message says why the rep is calling; a bare "call me back" fails.
+
+    The reason is there when the message carries what is in it for the
+    prospect (a benefit, proof or a question from the hook's lists) or says
+    "I'm calling because …" about something.  "Calling about a requirement" or
+    "I'd love to connect" is the contact itself, not a reason.
+    """
+    said = take.find(cfg.patterns("patterns"))
+    hook_cfg = cfg.sibling("hook")
+    carried = (
+        _proof(take, hook_cfg)
+        or take.find(hook_cfg.patterns("benefit_patterns"))
+        or take.find(hook_cfg.patterns("question_patterns"))
+    )
+    empty = take.find(cfg.patterns("empty_patterns"))
+    vague = take.find(cfg.patterns("vague_patterns"))
+    script = take.is_script
+    if carried:
+        first = said[0] if said else carried[0]
         return Check(
             "purpose",
             "pass",
-            f"You said why you are calling at {clock(found[0].start)}: “{found[0].evidence.text}…”",
-            "",
-            _evidence(found[:2]),
+            f"You say why you are calling at {clock(first.start)}: “…{take.around(first).text}…”",
+            "" if said else "Say it in so many words too: “I'm calling because …”.",
+            _evidence(said[:1] + carried[:1]),
         )
-    hook_cfg = cfg.sibling("hook")
-    implied = _proof(take, hook_cfg) or take.find(hook_cfg.patterns("benefit_patterns"))
-    if implied:
+    if empty:
+        return Check(
+            "purpose",
+            "fail",
+            f"“…{take.around(empty[0]).text}…” is no reason: it says nothing about them.",
+            "Say what is in it for them: “I'm calling because Globex halved …”.",
+            _evidence(empty[:1]),
+        )
+    if said or vague:
+        topic = (said or vague)[0]
         return Check(
             "purpose",
             "warn",
-            "The reason for the call is only implied by the pitch: "
-            f"“…{take.around(implied[0]).text}…”.",
-            "Say it outright in one sentence: “I'm calling because …”.",
-            (take.around(implied[0]),),
+            f"{'Your script names' if script else 'You name'} a topic, not a reason: "
+            f"“…{take.around(topic).text}…”.",
+            "Say what is in it for them: “I'm calling because Globex halved …”.",
+            _evidence([topic]),
         )
     return Check(
         "purpose",
         "fail",
-        "The message never says why you are calling.",
+        "Your script never says why you are calling."
+        if script
+        else "The message never says why you are calling.",
         "Say the reason in one sentence: “I'm calling because …” — a name and a callback "
         "request alone reads as a trick.",
     )
@@ -107,7 +132,9 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     numbers = take.number_words()
     quantities = [
         m
-        for m in take.find(cfg.patterns("proof_patterns"))
+        for m in take.find_except(
+            cfg.patterns("proof_patterns"), cfg.patterns("not_proof_patterns")
+        )
         if not any(i in numbers for i in range(m.first, m.last + 1))
     ]
     peers = [m for m in take.find(cfg.patterns("peer_patterns")) if m.words[-1].text[:1].isupper()]
@@ -117,6 +144,13 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
         for name in re.findall(r"\b[A-Z][\w&]+(?: [A-Z][\w&]+)*", proof):
             peers.extend(take.find_name(name, min_ratio=cfg.num("min_ratio"), first_word_min=5))
     return sorted(quantities + peers, key=lambda m: m.first)
+
+
+def reasons(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Proof or a benefit in the take (``cfg`` is the hook's): what makes it worth a call."""
+    return sorted(
+        _proof(take, cfg) + take.find(cfg.patterns("benefit_patterns")), key=lambda m: m.first
+    )
 
 
 def hook(take: Take, cfg: CheckConfig) -> Check:
@@ -246,18 +280,38 @@ def email_address(take: Take, cfg: CheckConfig) -> list[Match]:
 
 
 def call_to_action(take: Take, cfg: CheckConfig) -> Check:
-    """One clear next step, with the means to take it; the team's preferred kind."""
-    callback = take.find(cfg.patterns("callback_patterns"))
+    """One clear next step, with the means to take it; the team's preferred kind.
+
+    "Don't call me back unless…" is no ask; a number said as the very last
+    thing ("Worth a look? 415-555-0134.") is one.
+    """
+    unless = cfg.patterns("not_an_ask_patterns")
+    callback = take.find_except(cfg.patterns("callback_patterns"), unless)
     email = take.find(cfg.patterns("email_patterns"))
     pushy = take.find(cfg.patterns("pushy_patterns"))
+    others = take.find(cfg.patterns("other_step_patterns"))
     has_number = bool(take.numbers)
     has_email = bool(email_address(take, cfg))
     preferred = cfg.text("preferred")
+    words = len(take.transcript.words)
+    tail = int(cfg.num("number_at_end_words"))
+    if not callback and take.numbers and take.numbers[-1].last_word >= words - tail:
+        n = take.numbers[-1]
+        callback = [
+            Match(
+                n.first_word,
+                n.last_word,
+                take.transcript.words[n.first_word : n.last_word + 1],
+                "call_to_action: the number as the last words",
+            )
+        ]
+    script = take.is_script
     if not callback and not email and (has_number or has_email):
         return Check(
             "call_to_action",
-            "warn",
-            "You leave your contact details but never ask them to use them.",
+            "fail",
+            ("Your script leaves" if script else "You leave")
+            + " your contact details but never asks them to use them.",
             "Make the ask explicit: “If it's worth a conversation, call me at …”.",
         )
     if not callback and not email:
@@ -274,6 +328,17 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
             f"The ask sounds pushy: “{pushy[0].evidence.text}”.",
             "Leave the timing to them: “If it's worth a conversation, call me at …”.",
             _evidence(pushy[:1]),
+        )
+    steps = bool(callback) + bool(email) + len({m.phrase for m in others})
+    if steps > cfg.num("max_steps"):
+        return Check(
+            "call_to_action",
+            "warn",
+            f"{steps} different next steps compete: "
+            + ", ".join(f"“{m.evidence.text}”" for m in (callback[:1] + email[:1] + others)[:4])
+            + ".",
+            "Ask for one thing: “Call me at …”.",
+            _evidence(callback[:1] + others[:2]),
         )
     usable = {
         "callback": bool(callback) and has_number,
@@ -295,7 +360,8 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "call_to_action",
             "warn",
-            "You ask for a call back but never give the number.",
+            ("Your script asks" if script else "You ask")
+            + " for a call back but never gives the number.",
             "Give your number with the ask: “call me at …”.",
             _evidence(callback[:1]),
         )
@@ -303,7 +369,8 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "call_to_action",
             "warn",
-            "You ask for an email but never give the address.",
+            ("Your script asks" if script else "You ask")
+            + " for an email but never gives the address.",
             "Spell out your address: “chris at northwind dot com”.",
             _evidence(email[:1]),
         )
