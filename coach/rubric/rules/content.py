@@ -57,12 +57,17 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
             "",
             evidence,
         )
-    status: Status = "warn" if said else "fail"
+    # Said, but late, is half an introduction: the prospect still learns who called.
+    late = (rep.name and take.find_name(rep.name, min_ratio=ratio)) or (
+        rep.company and take.find_name(rep.company, min_ratio=ratio, first_word_min=5)
+    )
+    status: Status = "warn" if said or late else "fail"
     who = {"name": rep.name, "company": rep.company}
+    where = "your script's first" if take.is_script else "the first"
     return Check(
         "identity",
         status,
-        f"Your {' and '.join(missing)} did not come in the first {window:.0f} s.",
+        f"Your {' and '.join(missing)} did not come in {where} {window:.0f} s.",
         "Open with who you are: “Hi, this is "
         + (rep.name or "<name>")
         + " with "
@@ -158,6 +163,7 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
     proof = _proof(take, cfg)
     benefit = take.find(cfg.patterns("benefit_patterns"))
     question = take.find(cfg.patterns("question_patterns"))
+    generic = take.find(cfg.patterns("generic_patterns"))
     if proof:
         return Check(
             "hook",
@@ -167,29 +173,22 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
             "",
             _evidence(proof[:2] + benefit[:1]),
         )
-    if benefit and question:
+    if benefit or question:
+        first = (benefit or question)[0]
         return Check(
             "hook",
             "pass",
-            "You offered a benefit and asked a question that makes them think.",
-            "",
+            f"A reason to call back: “…{take.around(first).text}…” at {clock(first.start)}.",
+            "Back it with proof: a number or a peer customer (“Globex halved it”).",
             _evidence(benefit[:1] + question[:1]),
         )
-    if benefit:
+    if generic:
         return Check(
             "hook",
             "warn",
-            f"A benefit (“…{take.around(benefit[0]).text}…”) but nothing to make it believable.",
-            "Back the benefit with proof: a number or a peer customer (“Globex halved it”).",
-            _evidence(benefit[:1]),
-        )
-    if question:
-        return Check(
-            "hook",
-            "warn",
-            "A question, but no benefit or proof to make calling back worth it.",
-            "Add what's in it for them, with a number or a peer customer.",
-            _evidence(question[:1]),
+            f"Only a claim any vendor could make: “…{take.around(generic[0]).text}…”.",
+            "Make it specific: a result a peer got, a number, or a question about their situation.",
+            _evidence(generic[:1]),
         )
     return Check(
         "hook",
@@ -230,30 +229,32 @@ def personalization(take: Take, cfg: CheckConfig) -> Check:
         else []
     )
     situation = _situation_words(take, prospect.situation, cfg)
-    if company or len(situation) >= cfg.num("min_situation_words"):
+    name = take.find_name(prospect.name, min_ratio=ratio) if prospect.name else []
+    if company or name or len(situation) >= cfg.num("min_situation_words"):
         said = (
             f"{prospect.company} by name"
             if company
             else f"their situation ({', '.join(situation)}…)"
+            if len(situation) >= cfg.num("min_situation_words")
+            else f"{name[0].evidence.text} by name"
         )
         return Check(
             "personalization",
             "pass",
             f"The message is about them: you mention {said}.",
             "",
-            _evidence(company[:1]),
+            _evidence(company[:1] + name[:1]),
         )
-    name = take.find_name(prospect.name, min_ratio=ratio) if prospect.name else []
     generic = take.find(cfg.patterns("generic_patterns"))
-    if name or generic:
-        what = f"only their name ({name[0].evidence.text})" if name else "only a generic phrase"
+    if generic:
+        what = "only a generic phrase"
         return Check(
             "personalization",
             "warn",
             f"Personalised weakly: {what}.",
             f"Name {prospect.company or 'their company'} or something specific about their "
             "situation.",
-            _evidence(name[:1] + generic[:1]),
+            _evidence(generic[:1]),
         )
     if not (prospect.name or prospect.company or prospect.situation):
         return Check(

@@ -90,6 +90,15 @@ def _second(take: Take, cfg: CheckConfig) -> Check:
     refer = take.find(cfg.patterns("refer_back_patterns"))
     fresh = take.find(cfg.patterns("new_reason_patterns")) or reasons(take, cfg.sibling("hook"))
     stale = take.find(cfg.patterns("checking_in_patterns"))
+    repeat = take.find(cfg.patterns("repeat_patterns"))
+    if repeat and refer and not take.find(cfg.patterns("new_reason_patterns")):
+        return Check(
+            "touch_wording",
+            "warn",
+            f"The follow-up repeats the first message: {_first(repeat)}.",
+            "Bring something new — a result, an idea, a change on their side.",
+            _evidence(repeat[:1]),
+        )
     if not fresh:
         what = _first(stale) if stale else _first(refer) if refer else ""
         return Check(
