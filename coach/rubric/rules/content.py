@@ -85,16 +85,20 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
     "I'm calling because …" about something.  "Calling about a requirement" or
     "I'd love to connect" is the contact itself, not a reason.
     """
+    reason = take.find(cfg.patterns("reason_patterns"))
     said = take.find(cfg.patterns("patterns"))
     hook_cfg = cfg.sibling("hook")
     carried = (
         _proof(take, hook_cfg)
-        or take.find(hook_cfg.patterns("benefit_patterns"))
+        or _benefits(take, hook_cfg)
         or take.find(hook_cfg.patterns("question_patterns"))
     )
     empty = take.find(cfg.patterns("empty_patterns"))
     vague = take.find(cfg.patterns("vague_patterns"))
     script = take.is_script
+    if reason and not empty and not vague:
+        carried = carried or reason
+    said = sorted(reason + said, key=lambda m: m.first)
     if carried:
         first = said[0] if said else carried[0]
         return Check(
@@ -151,17 +155,20 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     return sorted(quantities + peers, key=lambda m: m.first)
 
 
+def _benefits(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Benefits (``cfg`` is the hook's), except inside a claim any vendor could make."""
+    return take.find_except(cfg.patterns("benefit_patterns"), cfg.patterns("generic_patterns"))
+
+
 def reasons(take: Take, cfg: CheckConfig) -> list[Match]:
     """Proof or a benefit in the take (``cfg`` is the hook's): what makes it worth a call."""
-    return sorted(
-        _proof(take, cfg) + take.find(cfg.patterns("benefit_patterns")), key=lambda m: m.first
-    )
+    return sorted(_proof(take, cfg) + _benefits(take, cfg), key=lambda m: m.first)
 
 
 def hook(take: Take, cfg: CheckConfig) -> Check:
     """A reason to call back: proof, or a specific benefit with a question that makes them think."""
     proof = _proof(take, cfg)
-    benefit = take.find(cfg.patterns("benefit_patterns"))
+    benefit = _benefits(take, cfg)
     question = take.find(cfg.patterns("question_patterns"))
     generic = take.find(cfg.patterns("generic_patterns"))
     if proof:

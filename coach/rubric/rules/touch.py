@@ -197,8 +197,11 @@ def opening(take: Take, cfg: CheckConfig) -> Check:
     if sorry:
         return Check(
             "opening",
-            "warn",
-            f"Opens apologetically: {_first(sorry)}.",
+            "warn" if cfg.flag("apology_warns") else "pass",
+            f"Opens apologetically: {_first(sorry)}."
+            if cfg.flag("apology_warns")
+            else f"No did-you-get or checking-in opener, but it starts with an apology: "
+            f"{_first(sorry)}.",
             "Skip the apology; a confident, friendly opener earns more callbacks.",
             _evidence(sorry[:1]),
         )
