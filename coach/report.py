@@ -44,6 +44,15 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     #: a lead's overrides, in report order (the checks already carry the new status)
     overrides: tuple[OverrideNote, ...] = ()
+    #: the score's band: "green", "amber" or "red" (empty: from the score and default bands)
+    band: str = ""
+
+    @property
+    def score_band(self) -> str:
+        """The band of the score: the one the rubric gave, else by the default bands."""
+        from coach.rubric.engine import band
+
+        return self.band or band(self.score)
 
     def override_of(self, check_id: str) -> OverrideNote | None:
         return next((o for o in self.overrides if o.check_id == check_id), None)
@@ -68,6 +77,8 @@ def _check_json(report: Report, check: Check) -> dict[str, Any]:
         "evidence": _evidence(check),
     }
     note = report.override_of(check.id)
+    if check.hard_rule:
+        item["hard_rule"] = check.hard_rule
     if note is not None:
         item["override"] = {"from": note.original, "reason": note.reason, "by": note.author}
     return item
@@ -105,6 +116,7 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "checks": [_check_json(report, c) for c in report.checks],
         "score": report.score,
+        "band": report.score_band,
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
     }
@@ -167,10 +179,12 @@ def report_from_json(data: dict[str, Any]) -> Report:
                     )
                     for e in c["evidence"]
                 ),
+                hard_rule=c.get("hard_rule", ""),
             )
             for c in data["checks"]
         ),
         score=data["score"],
+        band=data.get("band", ""),
         fixes=tuple(data["fixes"]),
         strengths=tuple(data["strengths"]),
         overrides=tuple(

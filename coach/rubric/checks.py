@@ -60,6 +60,9 @@ class Check:
     message: str
     advice: str = ""
     evidence: tuple[Evidence, ...] = ()
+    #: the hard rule of the field guidance this ``fail`` breaks ("a 4th voicemail"), if
+    #: any: a take that breaks one is never scored green (see :func:`~coach.rubric.engine.score`)
+    hard_rule: str = ""
 
 
 @dataclass(frozen=True)

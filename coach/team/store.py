@@ -147,7 +147,8 @@ class Session:
         if self.weights_json is None:
             return None
         data = json.loads(self.weights_json)
-        return Weights(weights=data["weights"], points=data["points"])
+        extra = {k: data[k] for k in ("bands", "hard_rule_cap") if k in data}
+        return Weights(weights=data["weights"], points=data["points"], **extra)
 
     @property
     def top_fix(self) -> str:
@@ -642,7 +643,14 @@ def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
 
 
 def _weights_json(weights: Weights) -> str:
-    return json.dumps({"weights": weights.weights, "points": weights.points})
+    return json.dumps(
+        {
+            "weights": weights.weights,
+            "points": weights.points,
+            "bands": weights.bands,
+            "hard_rule_cap": weights.hard_rule_cap,
+        }
+    )
 
 
 def _default_weights() -> Weights:

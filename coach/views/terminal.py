@@ -22,8 +22,14 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 STATUS_MARK = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–"}
 
 
-def score_style(score: int) -> str:
-    return "green" if score >= 80 else "yellow" if score >= 60 else "red"
+#: how each score band is coloured (README "Scores": green ≥ 85, amber 60–84, red < 60)
+BAND_STYLE = {"green": "green", "amber": "yellow", "red": "red"}
+
+
+def score_style(score: int, score_band: str = "") -> str:
+    from coach.rubric.engine import band
+
+    return BAND_STYLE[score_band or band(score)]
 
 
 def transcript_text(report: Report) -> Text:
@@ -130,6 +136,14 @@ def comments_view(comments: Sequence[Comment]) -> Table:
 
 def feedback_panel(report: Report) -> Panel:
     lines = Text()
+    from coach.rubric.engine import broken_rules
+
+    broken = broken_rules(report.checks)
+    if broken:
+        lines.append(
+            f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.\n",
+            style="bold red",
+        )
     if report.fixes:
         lines.append("Fix first\n", style="bold")
         for i, fix in enumerate(report.fixes, 1):
@@ -140,7 +154,10 @@ def feedback_panel(report: Report) -> Panel:
             lines.append(f"  ✔ {s}\n", style="green")
     touch = f"touch #{report.touch}" if report.touch else "touch not set"
     title = Text.assemble(
-        (f"{report.score}/100", f"bold {score_style(report.score)}"),
+        (
+            f"{report.score}/100 {report.score_band}",
+            f"bold {score_style(report.score, report.score_band)}",
+        ),
         f"  {report.source}  ·  {touch}",
     )
     lines.rstrip()

@@ -115,6 +115,7 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
             f"“…{take.around(empty[0]).text}…” is no reason: it says nothing about them.",
             "Say what is in it for them: “I'm calling because Globex halved …”.",
             _evidence(empty[:1]),
+            hard_rule="no reason given",
         )
     if said or vague:
         topic = (said or vague)[0]
@@ -134,6 +135,7 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
         else "The message never says why you are calling.",
         "Say the reason in one sentence: “I'm calling because …” — a name and a callback "
         "request alone reads as a trick.",
+        hard_rule="no reason given",
     )
 
 

@@ -64,6 +64,7 @@ def _wording(take: Take, cfg: CheckConfig) -> Check:
             f"This would be voicemail #{touch}: don't call more than "
             f"{cfg.num('max_touches'):.0f} times.",
             "Stop here: leave it in their hands, or try email or a letter instead.",
+            hard_rule="a 4th voicemail",
         )
     if touch == 1:
         follow_up = take.find(cfg.patterns("follow_up_patterns"))
@@ -183,6 +184,7 @@ def opening(take: Take, cfg: CheckConfig) -> Check:
             f"Opens on “did you get my …”: {_first(did_you_get)}.",
             "Drop “did you get my email”; open with your name and a reason to talk.",
             _evidence(did_you_get[:1]),
+            hard_rule="a “did you get my…” opener",
         )
     stale = take.early(take.find(cfg.patterns("stale_opener_patterns")), cfg.num("opener_s"))
     if stale:
