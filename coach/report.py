@@ -58,23 +58,25 @@ class Report:
         return next((o for o in self.overrides if o.check_id == check_id), None)
 
 
-def _evidence(check: Check) -> list[dict[str, Any]]:
+def _evidence(check: Check, *, explain: bool = False) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for e in check.evidence:
         item: dict[str, Any] = {"text": e.text, "start": e.start, "end": e.end}
         if e.chars is not None:
             item["chars"] = list(e.chars)
+        if explain and e.phrase:
+            item["phrase"] = e.phrase
         out.append(item)
     return out
 
 
-def _check_json(report: Report, check: Check) -> dict[str, Any]:
+def _check_json(report: Report, check: Check, *, explain: bool = False) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": check.id,
         "status": check.status,
         "message": check.message,
         "advice": check.advice,
-        "evidence": _evidence(check),
+        "evidence": _evidence(check, explain=explain),
     }
     note = report.override_of(check.id)
     if check.hard_rule:
@@ -84,8 +86,12 @@ def _check_json(report: Report, check: Check) -> dict[str, Any]:
     return item
 
 
-def to_json(report: Report) -> dict[str, Any]:
-    """The report as the stable ``coach.report/1`` object."""
+def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
+    """The report as the stable ``coach.report/1`` object.
+
+    ``explain`` adds to each evidence item the rubric phrase that found it
+    (``"phrase": "opening.did_you_get_patterns: {did_you_get}"``).
+    """
     m = report.metrics
     return {
         "schema": SCHEMA,
@@ -114,7 +120,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 for n in m.phone_numbers
             ],
         },
-        "checks": [_check_json(report, c) for c in report.checks],
+        "checks": [_check_json(report, c, explain=explain) for c in report.checks],
         "score": report.score,
         "band": report.score_band,
         "fixes": list(report.fixes),
@@ -176,6 +182,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
                         e["start"],
                         e["end"],
                         tuple(e["chars"]) if e.get("chars") is not None else None,
+                        e.get("phrase", ""),
                     )
                     for e in c["evidence"]
                 ),

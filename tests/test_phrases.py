@@ -172,5 +172,30 @@ def test_evidence_names_the_phrase_that_decided() -> None:
     text = HI + "Did you get my email? Call me at 415-555-0134."
     report = check_script(text, source="t", context=context, rubric=load_rubric())
     opening = next(c for c in report.checks if c.id == "opening")
-    assert opening.evidence[0].phrase == "opening.did_you_get_patterns: {did_you_get}"
+    # the lexicon is opened: the very phrase inside {did_you_get} that matched
+    assert opening.evidence[0].phrase.startswith(
+        "opening.did_you_get_patterns: {did_you_get} did you (get|receive"
+    )
     assert opening.evidence[0].text == "Did you get my email?"
+
+
+def test_explain_in_the_cli_names_phrase_and_place(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    script = tmp_path / "script.txt"
+    script.write_text(HI + "Did you get my email? Globex halved theirs. Call me at 415-555-0134.")
+    args = ["check", str(script), "--touch", "2", "--callback", "415-555-0134"]
+    shown = CliRunner().invoke(app, [*args, "--explain"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "Why each check came out as it did" in shown.output
+    assert "opening.did_you_get_patterns" in shown.output
+    assert "breaks a hard rule" in shown.output
+    as_json = CliRunner().invoke(app, [*args, "--json", "--explain"])
+    import json
+
+    data = json.loads(as_json.output)
+    opening = next(c for c in data["checks"] if c["id"] == "opening")
+    assert opening["evidence"][0]["phrase"].startswith("opening.did_you_get_patterns")
+    assert data["band"] == "amber"

@@ -77,13 +77,31 @@ def _compiled(key: str, phrases: tuple[str, ...], lexicons: dict[str, list[str]]
         cached = [
             Phrase(
                 re.compile(rf"\b(?:{compile_phrase(p, lexicons, where=key)})\b", re.IGNORECASE),
-                p,
+                source,
                 key,
             )
-            for p in phrases
+            for p, source in _expanded(phrases, lexicons)
         ]
         _PATTERN_CACHE[cache_key] = cached
     return cached
+
+
+def _expanded(
+    phrases: tuple[str, ...], lexicons: dict[str, list[str]], via: str = ""
+) -> list[tuple[str, str]]:
+    """A list whose entries are a bare ``{lexicon}`` opened into the lexicon's phrases.
+
+    Matching is the same either way; ``--explain`` then names the very phrase
+    that matched ("{did_you_get} did my {message} ...3 {arrived}"), not the lexicon.
+    """
+    out: list[tuple[str, str]] = []
+    for p in phrases:
+        name = p[1:-1] if p.startswith("{") and p.endswith("}") else ""
+        if name in lexicons and f"{{{name}}}" not in via:
+            out.extend(_expanded(tuple(lexicons[name]), lexicons, f"{via}{{{name}}} "))
+        else:
+            out.append((p, f"{via}{p}"))
+    return out
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,37 @@ def feedback_panel(report: Report) -> Panel:
     return Panel(lines if lines else Text("Nothing to flag."), title=title, title_align="left")
 
 
+def explain_view(report: Report) -> Table:
+    """Why each check has its status: the phrase that decided it, and where (``--explain``)."""
+    table = Table(title="Why each check came out as it did", title_justify="left", expand=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("decided by")
+    for check in report.checks:
+        lines = Text()
+        for e in check.evidence:
+            where = f" at {clock(e.start)}" if e.start is not None else ""
+            if e.chars is not None:
+                where += f" (chars {e.chars[0]}–{e.chars[1]})"
+            lines.append(f"“{e.text}”{where}")
+            if e.phrase:
+                key, _, phrase = e.phrase.partition(": ")
+                lines.append(f"\n   ← {key}: ", style="dim")
+                lines.append(phrase, style="cyan")
+            lines.append("\n")
+        if not check.evidence and check.status in ("warn", "fail"):
+            lines.append("no phrase of its lists matched: ", style="dim")
+        lines.append(check.message)
+        if check.hard_rule and check.status == "fail":
+            lines.append(f"\nbreaks a hard rule ({check.hard_rule}): the score is capped", "red")
+        table.add_row(
+            check.id,
+            Text(f"{STATUS_MARK[check.status]} {check.status}", style=STATUS_STYLE[check.status]),
+            lines,
+        )
+    return table
+
+
 def report_view(report: Report) -> RenderableType:
     """The full single-take view: feedback first, then transcript, metrics, checks."""
     parts: list[RenderableType] = [feedback_panel(report)]
