@@ -147,8 +147,7 @@ class Session:
         if self.weights_json is None:
             return None
         data = json.loads(self.weights_json)
-        extra = {k: data[k] for k in ("bands", "hard_rule_cap") if k in data}
-        return Weights(weights=data["weights"], points=data["points"], **extra)
+        return Weights(weights=data["weights"], points=data["points"])
 
     @property
     def top_fix(self) -> str:
@@ -643,14 +642,7 @@ def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
 
 
 def _weights_json(weights: Weights) -> str:
-    return json.dumps(
-        {
-            "weights": weights.weights,
-            "points": weights.points,
-            "bands": weights.bands,
-            "hard_rule_cap": weights.hard_rule_cap,
-        }
-    )
+    return json.dumps({"weights": weights.weights, "points": weights.points})
 
 
 def _default_weights() -> Weights:

@@ -93,8 +93,14 @@ def metrics_table(report: Report) -> Table:
         None if m.pitch_variation_st is None else f"{m.pitch_variation_st:.1f} semitones",
     )
     row("Loudness", None if m.loudness_dbfs is None else f"{m.loudness_dbfs:.0f} dBFS")
+    script = report.model is None and m.loudness_dbfs is None
     for n in m.phone_numbers:
-        row("Number", f"{n.digits} at {clock(n.start)}, {n.digits_per_s:.1f} digits/s")
+        # A written number has no speed: only where it falls at the rep's pace.
+        row(
+            "Number",
+            f"{n.digits} at {clock(n.start)}"
+            + ("" if script else f", {n.digits_per_s:.1f} digits/s"),
+        )
     return table
 
 
@@ -199,7 +205,9 @@ def report_view(report: Report) -> RenderableType:
     """The full single-take view: feedback first, then transcript, metrics, checks."""
     parts: list[RenderableType] = [feedback_panel(report)]
     if report.transcript.words:
-        parts.append(Panel(transcript_text(report), title="What you said", title_align="left"))
+        script = report.model is None and report.metrics.loudness_dbfs is None
+        title = "Your script (timed at your pace)" if script else "What you said"
+        parts.append(Panel(transcript_text(report), title=title, title_align="left"))
     parts.extend([metrics_table(report), checks_table(report)])
     return Group(*parts)
 

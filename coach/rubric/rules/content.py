@@ -24,7 +24,8 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
             return Check(
                 "identity",
                 "pass",
-                f"You introduced yourself at {clock(intro[0].start)}.",
+                f"{'Your script introduces you' if take.is_script else 'You introduced yourself'}"
+                f" at {clock(intro[0].start)}.",
                 "Set your profile (name, company) so the coach can check both are said.",
                 _evidence(intro[:1]),
             )
@@ -53,7 +54,8 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "identity",
             "pass",
-            f"You gave your {' and '.join(said)} in the first {window:.0f} s.",
+            f"{'Your script gives' if take.is_script else 'You gave'} your "
+            f"{' and '.join(said)} in the first {window:.0f} s.",
             "",
             evidence,
         )
@@ -104,7 +106,8 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "purpose",
             "pass",
-            f"You say why you are calling at {clock(first.start)}: “…{take.around(first).text}…”",
+            f"{'Your script says' if take.is_script else 'You say'} why you are calling at "
+            f"{clock(first.start)}: “…{take.around(first).text}…”",
             "" if said else "Say it in so many words too: “I'm calling because …”.",
             _evidence(said[:1] + carried[:1]),
         )
@@ -177,7 +180,8 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "hook",
             "pass",
-            f"You gave proof worth calling back for: “…{take.around(proof[0]).text}…” at "
+            f"{'Your script gives' if take.is_script else 'You gave'} proof worth calling back "
+            f"for: “…{take.around(proof[0]).text}…” at "
             f"{clock(proof[0].start)}.",
             "",
             _evidence(proof[:2] + benefit[:1]),

@@ -129,7 +129,8 @@ def number_placement(take: Take, cfg: CheckConfig) -> Check:
     )
     times = " and ".join(clock(n.start) for n in numbers)
     once = len(numbers) == 1
-    where = f"You gave your number {'once, at' if once else 'at'} {times}"
+    who = "Your script gives" if take.is_script else "You gave"
+    where = f"{who} your number {'once, at' if once else 'at'} {times}"
 
     status: Status
     if early and at_end and len(numbers) > 1:
