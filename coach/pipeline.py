@@ -27,7 +27,7 @@ from coach.errors import CoachError
 from coach.report import Report
 from coach.rubric.checks import Take
 from coach.rubric.config import Rubric
-from coach.rubric.engine import feedback, judge, score
+from coach.rubric.engine import band, feedback, judge, score
 from coach.speech.audio import Audio
 from coach.speech.metrics import measure_take
 from coach.speech.transcribe import (
@@ -73,10 +73,11 @@ def judge_take(
             transcript=take.transcript,
             metrics=metrics,
             checks=checks,
-            score=score(checks, rubric),
+            score=(points := score(checks, rubric)),
             fixes=tuple(fixes),
             strengths=tuple(strengths),
             timings=timings,
+            band=band(points, rubric.bands),
         )
 
 

@@ -44,37 +44,54 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     #: a lead's overrides, in report order (the checks already carry the new status)
     overrides: tuple[OverrideNote, ...] = ()
+    #: the score's band: "green", "amber" or "red" (empty: from the score and default bands)
+    band: str = ""
+
+    @property
+    def score_band(self) -> str:
+        """The band of the score: the one the rubric gave, else by the default bands."""
+        from coach.rubric.engine import band
+
+        return self.band or band(self.score)
 
     def override_of(self, check_id: str) -> OverrideNote | None:
         return next((o for o in self.overrides if o.check_id == check_id), None)
 
 
-def _evidence(check: Check) -> list[dict[str, Any]]:
+def _evidence(check: Check, *, explain: bool = False) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for e in check.evidence:
         item: dict[str, Any] = {"text": e.text, "start": e.start, "end": e.end}
         if e.chars is not None:
             item["chars"] = list(e.chars)
+        if explain and e.phrase:
+            item["phrase"] = e.phrase
         out.append(item)
     return out
 
 
-def _check_json(report: Report, check: Check) -> dict[str, Any]:
+def _check_json(report: Report, check: Check, *, explain: bool = False) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": check.id,
         "status": check.status,
         "message": check.message,
         "advice": check.advice,
-        "evidence": _evidence(check),
+        "evidence": _evidence(check, explain=explain),
     }
     note = report.override_of(check.id)
+    if check.hard_rule:
+        item["hard_rule"] = check.hard_rule
     if note is not None:
         item["override"] = {"from": note.original, "reason": note.reason, "by": note.author}
     return item
 
 
-def to_json(report: Report) -> dict[str, Any]:
-    """The report as the stable ``coach.report/1`` object."""
+def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
+    """The report as the stable ``coach.report/1`` object.
+
+    ``explain`` adds to each evidence item the rubric phrase that found it
+    (``"phrase": "opening.did_you_get_patterns: {did_you_get}"``).
+    """
     m = report.metrics
     return {
         "schema": SCHEMA,
@@ -103,8 +120,9 @@ def to_json(report: Report) -> dict[str, Any]:
                 for n in m.phone_numbers
             ],
         },
-        "checks": [_check_json(report, c) for c in report.checks],
+        "checks": [_check_json(report, c, explain=explain) for c in report.checks],
         "score": report.score,
+        "band": report.score_band,
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
     }
@@ -164,13 +182,16 @@ def report_from_json(data: dict[str, Any]) -> Report:
                         e["start"],
                         e["end"],
                         tuple(e["chars"]) if e.get("chars") is not None else None,
+                        e.get("phrase", ""),
                     )
                     for e in c["evidence"]
                 ),
+                hard_rule=c.get("hard_rule", ""),
             )
             for c in data["checks"]
         ),
         score=data["score"],
+        band=data.get("band", ""),
         fixes=tuple(data["fixes"]),
         strengths=tuple(data["strengths"]),
         overrides=tuple(

@@ -31,6 +31,7 @@ REPORT_KEYS = [
     "metrics",
     "checks",
     "score",
+    "band",  # added in #13; consumers of coach.report/1 ignore keys they do not know
     "fixes",
     "strengths",
 ]

@@ -139,8 +139,9 @@ def test_the_profile_is_the_rep_when_nothing_else_is_given(tmp_path: Path) -> No
     assert _check_by_id(without, "callback_number")["status"] != "warn"
     _set("--name", "Chris Walker", "--company", "Northwind", "--phone", "415-555-0199")
     report = _check(tmp_path)
-    # The script says 0134; the profile's number is 0199: two digits off.
-    assert _check_by_id(report, "callback_number")["status"] == "warn"
+    # The script says 0134; the profile's number is 0199: two digits off — in a
+    # written script that is a typo, so a fail (SPEC; #11, #13).
+    assert _check_by_id(report, "callback_number")["status"] == "fail"
 
 
 def test_profile_then_card_then_flag(tmp_path: Path) -> None:
@@ -150,7 +151,7 @@ def test_profile_then_card_then_flag(tmp_path: Path) -> None:
 
     # The card names the rep but not the phone: the profile's phone stays (0199 ≠ 0134).
     report = _check(tmp_path, "--scenario", str(card))
-    assert _check_by_id(report, "callback_number")["status"] == "warn"
+    assert _check_by_id(report, "callback_number")["status"] == "fail"  # a script's typo
     assert _check_by_id(report, "identity")["status"] == "pass"  # the card's Chris Walker
 
     # Without the card, the profile's name (Pat Lee) is not the one the script says.
@@ -167,7 +168,7 @@ def test_profile_then_card_then_flag(tmp_path: Path) -> None:
         == "pass"
     )
     flagged = _check(tmp_path, "--scenario", str(card), "--callback", "415-555-0199")
-    assert _check_by_id(flagged, "callback_number")["status"] == "warn"
+    assert _check_by_id(flagged, "callback_number")["status"] == "fail"  # a script's typo
 
 
 def test_check_times_the_script_at_the_profiles_pace(tmp_path: Path) -> None:

@@ -216,7 +216,8 @@ def test_shipped_rubric_is_the_default(script: str, card: Card) -> None:
 
 def test_compare_takes_rising_then_falling(script: str, card: Card, rubric: Rubric) -> None:
     no_number = script.replace(", 415-555-0134.", ".").replace(" at 415-555-0134", "")
-    no_reason = script.replace("I'm calling because Acme ships", "Acme ships")
+    # #13: a reason carried by the proof still passes purpose, so take 3 slips differently
+    no_reason = script.replace("Hi Dana,", "Hi Dana, did you get my email?")
     reports = [
         report(no_number, card, rubric, "take-1"),
         report(script, card, rubric, "take-2"),
@@ -235,7 +236,7 @@ def test_compare_takes_rising_then_falling(script: str, card: Card, rubric: Rubr
     assert deltas[1].improved == ("callback_number", "call_to_action")
     assert deltas[1].slipped == ()
     assert deltas[2].improved == ()
-    assert deltas[2].slipped == ("purpose",)
+    assert deltas[2].slipped == ("opening",)
     assert best_take(reports) == 1
 
 

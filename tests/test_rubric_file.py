@@ -61,7 +61,27 @@ def test_a_check_can_be_turned_off(tmp_path: Path) -> None:
         ),
         ("[checks.opening]\napology_patterns = []\n", "apology_patterns is an empty list"),
         ('[checks.opening]\napology_patterns = [""]\n', "has an empty or non-text pattern: ''"),
-        ('[checks.opening]\napology_patterns = ["(sorry"]\n', "pattern '(sorry' is not valid"),
+        (
+            '[checks.opening]\napology_patterns = ["(sorry"]\n',
+            "checks.opening.apology_patterns: phrase '(sorry' has an unclosed (",
+        ),
+        (
+            '[checks.opening]\napology_patterns = ["re:(sorry"]\n',
+            "pattern 're:(sorry' is not valid",
+        ),
+        (
+            '[checks.opening]\napology_patterns = ["sorry {excuses}"]\n',
+            "unknown lexicon {excuses} — known:",
+        ),
+        (
+            '[checks.opening]\napology_patterns = { remove = ["so sorry"] }\n',
+            "apology_patterns.remove: 'so sorry' is not in the list",
+        ),
+        (
+            '[checks.opening]\napology_patterns = { add = ["x"], drop = ["y"] }\n',
+            "takes add = [...] and remove = [...], not drop",
+        ),
+        ('[lexicon]\nloop = ["{loop} again"]\n', "lexicon {loop} refers to itself"),
         ("[checks.length]\nmax_s = -3\n", "must not be negative, got -3"),
         ('[checks.call_to_action]\npreferred = "fax"\n', "must be one of callback, email, either"),
         ("[checks.length]\nenabled = 1\n", "checks.length.enabled must be true/false, got 1"),

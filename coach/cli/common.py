@@ -230,16 +230,22 @@ def _rubric(path: Path | None) -> Rubric:
     return load_rubric(path)
 
 
-def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
+def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = False) -> None:
     from coach.report import to_json
-    from coach.views.terminal import report_view
+    from coach.views.terminal import explain_view, report_view
 
     if as_json:
-        payload: Any = [to_json(r) for r in reports] if many else to_json(reports[0])
+        payload: Any = (
+            [to_json(r, explain=explain) for r in reports]
+            if many
+            else to_json(reports[0], explain=explain)
+        )
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     for r in reports:
         out.print(report_view(r))
+        if explain:
+            out.print(explain_view(r))
 
 
 def _share_time(reports: list[Report], stage: str, seconds: float) -> None:

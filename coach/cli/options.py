@@ -113,6 +113,15 @@ SituationOpt = Annotated[
 ]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print coach.report/1 JSON instead.")]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Show per check which rubric phrase decided it, where, and why that status "
+        '(with --json: each evidence item gets its "phrase").',
+        rich_help_panel=JUDGING,
+    ),
+]
 RehearsalJsonOpt = Annotated[
     bool,
     typer.Option(

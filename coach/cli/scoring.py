@@ -30,6 +30,7 @@ from coach.cli.options import (
     CallbackOpt,
     CardOpt,
     CoachCommand,
+    ExplainOpt,
     JsonOpt,
     ModelOpt,
     NoSaveOpt,
@@ -77,6 +78,7 @@ def score(
     prospect_company: ProspectCompanyOpt = None,
     situation: SituationOpt = None,
     as_json: JsonOpt = False,
+    explain: ExplainOpt = False,
     model: ModelOpt = "base",
     beam_size: BeamSizeOpt = 5,
     max_minutes: Annotated[
@@ -127,6 +129,7 @@ def score(
             sending=sending,
             card_id=card_id,
             as_json=as_json,
+            explain=explain,
             model=model,
             beam_size=beam_size,
             max_minutes=max_minutes,
@@ -142,6 +145,7 @@ def _score(
     context: Context,
     card_id: str,
     as_json: bool,
+    explain: bool,
     model: str,
     beam_size: int,
     max_minutes: float,
@@ -208,7 +212,7 @@ def _score(
     # Several takes in the terminal: the summary table, not a wall of reports.
     began = time.perf_counter()
     if reports and (as_json or not many):
-        _emit(reports, as_json=as_json, many=many)
+        _emit(reports, as_json=as_json, many=many, explain=explain)
     if many and not as_json:
         from coach.views.terminal import summary_table
 
@@ -265,6 +269,7 @@ def check(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    explain: ExplainOpt = False,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
 ) -> None:
@@ -298,7 +303,7 @@ def check(
     if not text.strip():
         raise CoachError(f"{script} is empty — write the voicemail you plan to leave")
     report = check_script(text, source=str(script), context=context, rubric=judged_by)
-    _emit([report], as_json=as_json, many=False)
+    _emit([report], as_json=as_json, many=False, explain=explain)
     raise SystemExit(_exit_code([report], strict=strict))
 
 

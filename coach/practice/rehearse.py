@@ -329,7 +329,8 @@ def _found(what: Element, take: Take, rubric: Rubric) -> str | None:
         number = _rep_number(take.numbers, take.context.rep.phone)
         return None if number is None else number.text
     if what == "reason":
-        matches = take.find(rubric.config("purpose").patterns("patterns"))
+        purpose = rubric.config("purpose")
+        matches = take.find([*purpose.patterns("reason_patterns"), *purpose.patterns("patterns")])
     elif what == "name" or what == "company":
         matches = _names(what, take, rubric)
     else:

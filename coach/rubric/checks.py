@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -19,6 +19,7 @@ from coach.rubric.matchers import indexed_text, name_forms, normalise
 from coach.speech.transcribe import Transcript, Word
 
 if TYPE_CHECKING:
+    from coach.rubric.config import Phrase
     from coach.speech.acoustics import Acoustics
     from coach.speech.numbers import PhoneNumber
 
@@ -38,6 +39,9 @@ class Evidence:
     start: float | None = None
     end: float | None = None
     chars: tuple[int, int] | None = None
+    #: the rubric phrase that found it, e.g. ``purpose.patterns: calling (because|about)``
+    #: (shown by ``--explain``; not part of the report JSON)
+    phrase: str = field(default="", compare=False)
 
     @classmethod
     def of_words(cls, words: Sequence[Word]) -> Evidence:
@@ -56,6 +60,9 @@ class Check:
     message: str
     advice: str = ""
     evidence: tuple[Evidence, ...] = ()
+    #: the hard rule of the field guidance this ``fail`` breaks ("a 4th voicemail"), if
+    #: any: a take that breaks one is never scored green (see :func:`~coach.rubric.engine.score`)
+    hard_rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class Match:
     first: int
     last: int
     words: tuple[Word, ...]
+    #: the rubric phrase that matched (``key: phrase``), for ``--explain``
+    phrase: str = ""
 
     @property
     def start(self) -> float:
@@ -72,7 +81,7 @@ class Match:
 
     @property
     def evidence(self) -> Evidence:
-        return Evidence.of_words(self.words)
+        return replace(Evidence.of_words(self.words), phrase=self.phrase)
 
 
 @dataclass(frozen=True)
@@ -115,18 +124,37 @@ class Take:
     def normalised_text(self) -> str:
         return self._index[0]
 
-    def find(self, patterns: Iterable[re.Pattern[str]]) -> list[Match]:
+    def find(self, patterns: Iterable[Phrase | re.Pattern[str]]) -> list[Match]:
         """Every match of any of ``patterns``, in order of time."""
         text, owner = self._index
         words = self.transcript.words
         found: dict[tuple[int, int], Match] = {}
         for pattern in patterns:
-            for m in pattern.finditer(text):
+            regex, label = (
+                (pattern, "")
+                if isinstance(pattern, re.Pattern)
+                else (pattern.regex, f"{pattern.key}: {pattern.source}")
+            )
+            for m in regex.finditer(text):
                 if m.end() <= m.start():
                     continue
                 first, last = owner[m.start()], owner[m.end() - 1]
-                found.setdefault((first, last), Match(first, last, words[first : last + 1]))
+                found.setdefault((first, last), Match(first, last, words[first : last + 1], label))
         return sorted(found.values(), key=lambda m: (m.first, m.last))
+
+    def find_except(
+        self,
+        patterns: Iterable[Phrase | re.Pattern[str]],
+        unless: Iterable[Phrase | re.Pattern[str]],
+    ) -> list[Match]:
+        """:meth:`find` ``patterns``, dropping matches that overlap one of ``unless``.
+
+        How "call me back" is not an ask inside "don't call me back unless…".
+        """
+        blocked = {i for m in self.find(unless) for i in range(m.first, m.last + 1)}
+        return [
+            m for m in self.find(patterns) if not blocked.intersection(range(m.first, m.last + 1))
+        ]
 
     def find_name(self, name: str, *, min_ratio: float, first_word_min: int = 2) -> list[Match]:
         """Where ``name`` (a person or company) is said, matched fuzzily.

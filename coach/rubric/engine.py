@@ -23,13 +23,31 @@ def judge(take: Take, rubric: Rubric) -> list[Check]:
     return [rule_for(cid)(take, rubric.config(cid)) for cid in rubric.enabled()]
 
 
+#: the score bands (README "Scores"): green from 85, amber from 60, red below
+BANDS: dict[str, float] = {"green": 85.0, "amber": 60.0}
+#: the most a take that breaks a hard rule of the guidance can score: amber at best
+HARD_RULE_CAP = 84.0
+
+
 def score(checks: Sequence[Check], rubric: Rubric) -> int:
-    """Weighted score 0–100 over the checks that ran (``skip`` counts for nothing)."""
-    return weighted_score(checks, rubric.weights(), rubric.points)
+    """Weighted score 0–100 over the checks that ran (``skip`` counts for nothing).
+
+    A take that breaks a hard rule of the field guidance (a check that fails
+    with a ``hard_rule``: a 4th voicemail, no callback number, a number that
+    is not the rep's, a "did you get my…" opener, no reason given) scores at
+    most ``rubric.hard_rule_cap``: never green.
+    """
+    return weighted_score(
+        checks, rubric.weights(), rubric.points, hard_rule_cap=rubric.hard_rule_cap
+    )
 
 
 def weighted_score(
-    checks: Sequence[Check], weights: Mapping[str, float], points: Mapping[str, float]
+    checks: Sequence[Check],
+    weights: Mapping[str, float],
+    points: Mapping[str, float],
+    *,
+    hard_rule_cap: float = HARD_RULE_CAP,
 ) -> int:
     """:func:`score` from the weights alone (how a saved take is re-scored after review)."""
     total = earned = 0.0
@@ -39,7 +57,23 @@ def weighted_score(
         weight = weights.get(check.id, 0.0)
         total += weight
         earned += weight * points[check.status]
-    return round(100 * earned / total) if total else 0
+    result = round(100 * earned / total) if total else 0
+    if broken_rules(checks):
+        result = min(result, int(hard_rule_cap))
+    return result
+
+
+def broken_rules(checks: Sequence[Check]) -> list[str]:
+    """The hard rules of the guidance the take breaks (failed checks that carry one)."""
+    return [c.hard_rule for c in checks if c.status == "fail" and c.hard_rule]
+
+
+def band(score: int, bands: Mapping[str, float] | None = None) -> str:
+    """``"green"``, ``"amber"`` or ``"red"`` for a 0–100 score (README "Scores")."""
+    bands = bands or BANDS
+    if score >= bands["green"]:
+        return "green"
+    return "amber" if score >= bands["amber"] else "red"
 
 
 def feedback(

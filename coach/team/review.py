@@ -9,13 +9,19 @@ then re-scored with the weights it was first scored with, so a score in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
 from coach.report import OverrideNote, Report
 from coach.rubric.checks import STATUSES
-from coach.rubric.engine import weighted_feedback, weighted_score
+from coach.rubric.engine import (
+    BANDS,
+    HARD_RULE_CAP,
+    band,
+    weighted_feedback,
+    weighted_score,
+)
 
 if TYPE_CHECKING:
     from coach.rubric.checks import Status
@@ -32,10 +38,17 @@ class Weights:
 
     weights: dict[str, float]
     points: dict[str, float]
+    bands: dict[str, float] = field(default_factory=lambda: dict(BANDS))
+    hard_rule_cap: float = HARD_RULE_CAP
 
     @classmethod
     def of(cls, rubric: Rubric) -> Weights:
-        return cls(weights=rubric.weights(), points=dict(rubric.points))
+        return cls(
+            weights=rubric.weights(),
+            points=dict(rubric.points),
+            bands=dict(rubric.bands),
+            hard_rule_cap=rubric.hard_rule_cap,
+        )
 
 
 @dataclass(frozen=True)
@@ -126,10 +139,14 @@ def apply_overrides(report: Report, overrides: list[Override], weights: Weights)
         advice = check.advice if o.status == "pass" else o.reason
         checks.append(replace(check, status=o.status, advice=advice))
     fixes, strengths = weighted_feedback(checks, weights.weights)
+    points = weighted_score(
+        checks, weights.weights, weights.points, hard_rule_cap=weights.hard_rule_cap
+    )
     return replace(
         report,
         checks=tuple(checks),
-        score=weighted_score(checks, weights.weights, weights.points),
+        score=points,
+        band=band(points, weights.bands),
         fixes=tuple(fixes),
         strengths=tuple(strengths),
         overrides=tuple(notes),

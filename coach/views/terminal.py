@@ -22,8 +22,14 @@ STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 STATUS_MARK = {"pass": "✔", "warn": "!", "fail": "✘", "skip": "–"}
 
 
-def score_style(score: int) -> str:
-    return "green" if score >= 80 else "yellow" if score >= 60 else "red"
+#: how each score band is coloured (README "Scores": green ≥ 85, amber 60–84, red < 60)
+BAND_STYLE = {"green": "green", "amber": "yellow", "red": "red"}
+
+
+def score_style(score: int, score_band: str = "") -> str:
+    from coach.rubric.engine import band
+
+    return BAND_STYLE[score_band or band(score)]
 
 
 def transcript_text(report: Report) -> Text:
@@ -87,8 +93,14 @@ def metrics_table(report: Report) -> Table:
         None if m.pitch_variation_st is None else f"{m.pitch_variation_st:.1f} semitones",
     )
     row("Loudness", None if m.loudness_dbfs is None else f"{m.loudness_dbfs:.0f} dBFS")
+    script = report.model is None and m.loudness_dbfs is None
     for n in m.phone_numbers:
-        row("Number", f"{n.digits} at {clock(n.start)}, {n.digits_per_s:.1f} digits/s")
+        # A written number has no speed: only where it falls at the rep's pace.
+        row(
+            "Number",
+            f"{n.digits} at {clock(n.start)}"
+            + ("" if script else f", {n.digits_per_s:.1f} digits/s"),
+        )
     return table
 
 
@@ -130,6 +142,14 @@ def comments_view(comments: Sequence[Comment]) -> Table:
 
 def feedback_panel(report: Report) -> Panel:
     lines = Text()
+    from coach.rubric.engine import broken_rules
+
+    broken = broken_rules(report.checks)
+    if broken:
+        lines.append(
+            f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.\n",
+            style="bold red",
+        )
     if report.fixes:
         lines.append("Fix first\n", style="bold")
         for i, fix in enumerate(report.fixes, 1):
@@ -140,18 +160,54 @@ def feedback_panel(report: Report) -> Panel:
             lines.append(f"  ✔ {s}\n", style="green")
     touch = f"touch #{report.touch}" if report.touch else "touch not set"
     title = Text.assemble(
-        (f"{report.score}/100", f"bold {score_style(report.score)}"),
+        (
+            f"{report.score}/100 {report.score_band}",
+            f"bold {score_style(report.score, report.score_band)}",
+        ),
         f"  {report.source}  ·  {touch}",
     )
     lines.rstrip()
     return Panel(lines if lines else Text("Nothing to flag."), title=title, title_align="left")
 
 
+def explain_view(report: Report) -> Table:
+    """Why each check has its status: the phrase that decided it, and where (``--explain``)."""
+    table = Table(title="Why each check came out as it did", title_justify="left", expand=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("decided by")
+    for check in report.checks:
+        lines = Text()
+        for e in check.evidence:
+            where = f" at {clock(e.start)}" if e.start is not None else ""
+            if e.chars is not None:
+                where += f" (chars {e.chars[0]}–{e.chars[1]})"
+            lines.append(f"“{e.text}”{where}")
+            if e.phrase:
+                key, _, phrase = e.phrase.partition(": ")
+                lines.append(f"\n   ← {key}: ", style="dim")
+                lines.append(phrase, style="cyan")
+            lines.append("\n")
+        if not check.evidence and check.status in ("warn", "fail"):
+            lines.append("no phrase of its lists matched: ", style="dim")
+        lines.append(check.message)
+        if check.hard_rule and check.status == "fail":
+            lines.append(f"\nbreaks a hard rule ({check.hard_rule}): the score is capped", "red")
+        table.add_row(
+            check.id,
+            Text(f"{STATUS_MARK[check.status]} {check.status}", style=STATUS_STYLE[check.status]),
+            lines,
+        )
+    return table
+
+
 def report_view(report: Report) -> RenderableType:
     """The full single-take view: feedback first, then transcript, metrics, checks."""
     parts: list[RenderableType] = [feedback_panel(report)]
     if report.transcript.words:
-        parts.append(Panel(transcript_text(report), title="What you said", title_align="left"))
+        script = report.model is None and report.metrics.loudness_dbfs is None
+        title = "Your script (timed at your pace)" if script else "What you said"
+        parts.append(Panel(transcript_text(report), title=title, title_align="left"))
     parts.extend([metrics_table(report), checks_table(report)])
     return Group(*parts)
 

@@ -24,7 +24,8 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
             return Check(
                 "identity",
                 "pass",
-                f"You introduced yourself at {clock(intro[0].start)}.",
+                f"{'Your script introduces you' if take.is_script else 'You introduced yourself'}"
+                f" at {clock(intro[0].start)}.",
                 "Set your profile (name, company) so the coach can check both are said.",
                 _evidence(intro[:1]),
             )
@@ -53,16 +54,22 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "identity",
             "pass",
-            f"You gave your {' and '.join(said)} in the first {window:.0f} s.",
+            f"{'Your script gives' if take.is_script else 'You gave'} your "
+            f"{' and '.join(said)} in the first {window:.0f} s.",
             "",
             evidence,
         )
-    status: Status = "warn" if said else "fail"
+    # Said, but late, is half an introduction: the prospect still learns who called.
+    late = (rep.name and take.find_name(rep.name, min_ratio=ratio)) or (
+        rep.company and take.find_name(rep.company, min_ratio=ratio, first_word_min=5)
+    )
+    status: Status = "warn" if said or late else "fail"
     who = {"name": rep.name, "company": rep.company}
+    where = "your script's first" if take.is_script else "the first"
     return Check(
         "identity",
         status,
-        f"Your {' and '.join(missing)} did not come in the first {window:.0f} s.",
+        f"Your {' and '.join(missing)} did not come in {where} {window:.0f} s.",
         "Open with who you are: “Hi, this is "
         + (rep.name or "<name>")
         + " with "
@@ -73,33 +80,65 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
 
 
 def purpose(take: Take, cfg: CheckConfig) -> Check:
-    """The message says why the rep is calling; a bare "call me back" fails."""
-    found = take.find(cfg.patterns("patterns"))
-    if found:
+    """The message says why the rep is calling; a bare "call me back" fails.
+
+    The reason is there when the message carries what is in it for the
+    prospect (a benefit, proof or a question from the hook's lists) or says
+    "I'm calling because …" about something.  "Calling about a requirement" or
+    "I'd love to connect" is the contact itself, not a reason.
+    """
+    reason = take.find(cfg.patterns("reason_patterns"))
+    said = take.find(cfg.patterns("patterns"))
+    hook_cfg = cfg.sibling("hook")
+    carried = (
+        _proof(take, hook_cfg)
+        or _benefits(take, hook_cfg)
+        or take.find(hook_cfg.patterns("question_patterns"))
+    )
+    empty = take.find(cfg.patterns("empty_patterns"))
+    vague = take.find(cfg.patterns("vague_patterns"))
+    script = take.is_script
+    if reason and not empty and not vague:
+        carried = carried or reason
+    said = sorted(reason + said, key=lambda m: m.first)
+    if carried:
+        first = said[0] if said else carried[0]
         return Check(
             "purpose",
             "pass",
-            f"You said why you are calling at {clock(found[0].start)}: “{found[0].evidence.text}…”",
-            "",
-            _evidence(found[:2]),
+            f"{'Your script says' if take.is_script else 'You say'} why you are calling at "
+            f"{clock(first.start)}: “…{take.around(first).text}…”",
+            "" if said else "Say it in so many words too: “I'm calling because …”.",
+            _evidence(said[:1] + carried[:1]),
         )
-    hook_cfg = cfg.sibling("hook")
-    implied = _proof(take, hook_cfg) or take.find(hook_cfg.patterns("benefit_patterns"))
-    if implied:
+    if empty:
+        return Check(
+            "purpose",
+            "fail",
+            f"“…{take.around(empty[0]).text}…” is no reason: it says nothing about them.",
+            "Say what is in it for them: “I'm calling because Globex halved …”.",
+            _evidence(empty[:1]),
+            hard_rule="no reason given",
+        )
+    if said or vague:
+        topic = (said or vague)[0]
         return Check(
             "purpose",
             "warn",
-            "The reason for the call is only implied by the pitch: "
-            f"“…{take.around(implied[0]).text}…”.",
-            "Say it outright in one sentence: “I'm calling because …”.",
-            (take.around(implied[0]),),
+            f"{'Your script names' if script else 'You name'} a topic, not a reason: "
+            f"“…{take.around(topic).text}…”.",
+            "Say what is in it for them: “I'm calling because Globex halved …”.",
+            _evidence([topic]),
         )
     return Check(
         "purpose",
         "fail",
-        "The message never says why you are calling.",
+        "Your script never says why you are calling."
+        if script
+        else "The message never says why you are calling.",
         "Say the reason in one sentence: “I'm calling because …” — a name and a callback "
         "request alone reads as a trick.",
+        hard_rule="no reason given",
     )
 
 
@@ -107,7 +146,9 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     numbers = take.number_words()
     quantities = [
         m
-        for m in take.find(cfg.patterns("proof_patterns"))
+        for m in take.find_except(
+            cfg.patterns("proof_patterns"), cfg.patterns("not_proof_patterns")
+        )
         if not any(i in numbers for i in range(m.first, m.last + 1))
     ]
     peers = [m for m in take.find(cfg.patterns("peer_patterns")) if m.words[-1].text[:1].isupper()]
@@ -119,43 +160,48 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     return sorted(quantities + peers, key=lambda m: m.first)
 
 
+def _benefits(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Benefits (``cfg`` is the hook's), except inside a claim any vendor could make."""
+    return take.find_except(cfg.patterns("benefit_patterns"), cfg.patterns("generic_patterns"))
+
+
+def reasons(take: Take, cfg: CheckConfig) -> list[Match]:
+    """Proof or a benefit in the take (``cfg`` is the hook's): what makes it worth a call."""
+    return sorted(_proof(take, cfg) + _benefits(take, cfg), key=lambda m: m.first)
+
+
 def hook(take: Take, cfg: CheckConfig) -> Check:
     """A reason to call back: proof, or a specific benefit with a question that makes them think."""
     proof = _proof(take, cfg)
-    benefit = take.find(cfg.patterns("benefit_patterns"))
+    benefit = _benefits(take, cfg)
     question = take.find(cfg.patterns("question_patterns"))
+    generic = take.find(cfg.patterns("generic_patterns"))
     if proof:
         return Check(
             "hook",
             "pass",
-            f"You gave proof worth calling back for: “…{take.around(proof[0]).text}…” at "
+            f"{'Your script gives' if take.is_script else 'You gave'} proof worth calling back "
+            f"for: “…{take.around(proof[0]).text}…” at "
             f"{clock(proof[0].start)}.",
             "",
             _evidence(proof[:2] + benefit[:1]),
         )
-    if benefit and question:
+    if benefit or question:
+        first = (benefit or question)[0]
         return Check(
             "hook",
             "pass",
-            "You offered a benefit and asked a question that makes them think.",
-            "",
+            f"A reason to call back: “…{take.around(first).text}…” at {clock(first.start)}.",
+            "Back it with proof: a number or a peer customer (“Globex halved it”).",
             _evidence(benefit[:1] + question[:1]),
         )
-    if benefit:
+    if generic:
         return Check(
             "hook",
             "warn",
-            f"A benefit (“…{take.around(benefit[0]).text}…”) but nothing to make it believable.",
-            "Back the benefit with proof: a number or a peer customer (“Globex halved it”).",
-            _evidence(benefit[:1]),
-        )
-    if question:
-        return Check(
-            "hook",
-            "warn",
-            "A question, but no benefit or proof to make calling back worth it.",
-            "Add what's in it for them, with a number or a peer customer.",
-            _evidence(question[:1]),
+            f"Only a claim any vendor could make: “…{take.around(generic[0]).text}…”.",
+            "Make it specific: a result a peer got, a number, or a question about their situation.",
+            _evidence(generic[:1]),
         )
     return Check(
         "hook",
@@ -196,30 +242,32 @@ def personalization(take: Take, cfg: CheckConfig) -> Check:
         else []
     )
     situation = _situation_words(take, prospect.situation, cfg)
-    if company or len(situation) >= cfg.num("min_situation_words"):
+    name = take.find_name(prospect.name, min_ratio=ratio) if prospect.name else []
+    if company or name or len(situation) >= cfg.num("min_situation_words"):
         said = (
             f"{prospect.company} by name"
             if company
             else f"their situation ({', '.join(situation)}…)"
+            if len(situation) >= cfg.num("min_situation_words")
+            else f"{name[0].evidence.text} by name"
         )
         return Check(
             "personalization",
             "pass",
             f"The message is about them: you mention {said}.",
             "",
-            _evidence(company[:1]),
+            _evidence(company[:1] + name[:1]),
         )
-    name = take.find_name(prospect.name, min_ratio=ratio) if prospect.name else []
     generic = take.find(cfg.patterns("generic_patterns"))
-    if name or generic:
-        what = f"only their name ({name[0].evidence.text})" if name else "only a generic phrase"
+    if generic:
+        what = "only a generic phrase"
         return Check(
             "personalization",
             "warn",
             f"Personalised weakly: {what}.",
             f"Name {prospect.company or 'their company'} or something specific about their "
             "situation.",
-            _evidence(name[:1] + generic[:1]),
+            _evidence(generic[:1]),
         )
     if not (prospect.name or prospect.company or prospect.situation):
         return Check(
@@ -246,18 +294,38 @@ def email_address(take: Take, cfg: CheckConfig) -> list[Match]:
 
 
 def call_to_action(take: Take, cfg: CheckConfig) -> Check:
-    """One clear next step, with the means to take it; the team's preferred kind."""
-    callback = take.find(cfg.patterns("callback_patterns"))
+    """One clear next step, with the means to take it; the team's preferred kind.
+
+    "Don't call me back unless…" is no ask; a number said as the very last
+    thing ("Worth a look? 415-555-0134.") is one.
+    """
+    unless = cfg.patterns("not_an_ask_patterns")
+    callback = take.find_except(cfg.patterns("callback_patterns"), unless)
     email = take.find(cfg.patterns("email_patterns"))
     pushy = take.find(cfg.patterns("pushy_patterns"))
+    others = take.find(cfg.patterns("other_step_patterns"))
     has_number = bool(take.numbers)
     has_email = bool(email_address(take, cfg))
     preferred = cfg.text("preferred")
+    words = len(take.transcript.words)
+    tail = int(cfg.num("number_at_end_words"))
+    if not callback and take.numbers and take.numbers[-1].last_word >= words - tail:
+        n = take.numbers[-1]
+        callback = [
+            Match(
+                n.first_word,
+                n.last_word,
+                take.transcript.words[n.first_word : n.last_word + 1],
+                "call_to_action: the number as the last words",
+            )
+        ]
+    script = take.is_script
     if not callback and not email and (has_number or has_email):
         return Check(
             "call_to_action",
-            "warn",
-            "You leave your contact details but never ask them to use them.",
+            "fail",
+            ("Your script leaves" if script else "You leave")
+            + " your contact details but never asks them to use them.",
             "Make the ask explicit: “If it's worth a conversation, call me at …”.",
         )
     if not callback and not email:
@@ -274,6 +342,17 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
             f"The ask sounds pushy: “{pushy[0].evidence.text}”.",
             "Leave the timing to them: “If it's worth a conversation, call me at …”.",
             _evidence(pushy[:1]),
+        )
+    steps = bool(callback) + bool(email) + len({m.phrase for m in others})
+    if steps > cfg.num("max_steps"):
+        return Check(
+            "call_to_action",
+            "warn",
+            f"{steps} different next steps compete: "
+            + ", ".join(f"“{m.evidence.text}”" for m in (callback[:1] + email[:1] + others)[:4])
+            + ".",
+            "Ask for one thing: “Call me at …”.",
+            _evidence(callback[:1] + others[:2]),
         )
     usable = {
         "callback": bool(callback) and has_number,
@@ -295,7 +374,8 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "call_to_action",
             "warn",
-            "You ask for a call back but never give the number.",
+            ("Your script asks" if script else "You ask")
+            + " for a call back but never gives the number.",
             "Give your number with the ask: “call me at …”.",
             _evidence(callback[:1]),
         )
@@ -303,7 +383,8 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "call_to_action",
             "warn",
-            "You ask for an email but never give the address.",
+            ("Your script asks" if script else "You ask")
+            + " for an email but never gives the address.",
             "Spell out your address: “chris at northwind dot com”.",
             _evidence(email[:1]),
         )

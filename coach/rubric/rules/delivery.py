@@ -158,7 +158,7 @@ def delivery(take: Take, cfg: CheckConfig) -> Check:
     """Not monotone, not too quiet, not clipped."""
     a = take.acoustics
     if a is None:
-        return Check("delivery", "skip", "A written script has no delivery to hear.")
+        return Check("delivery", "skip", "A written script has no delivery to judge.")
     problems: list[tuple[Status, str, str]] = []
     if a.clipped_fraction > cfg.num("clip_warn"):
         status: Status = "fail" if a.clipped_fraction > cfg.num("clip_fail") else "warn"

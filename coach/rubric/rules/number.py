@@ -45,6 +45,7 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
             "fail",
             "Your script gives no callback number." if script else "No callback number was heard.",
             "Say your number slowly, in groups, near the start and again at the end.",
+            hard_rule="no callback number",
         )
     evidence = tuple(
         Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word)) for n in numbers
@@ -84,6 +85,7 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
             f"{where[0].upper()}{where[1:]}, {verb} {heard}, not your number {mine}{also}{two}.",
             f"Give only your own number, {mine}, every time — slowly and in groups.",
             evidence,
+            hard_rule="a number that is not yours",
         )
     if script:
         return Check(
@@ -92,6 +94,7 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
             f"Your script says {heard} {where}; your number is {mine} — a typo.",
             f"Fix the number in your script: {mine}.",
             evidence,
+            hard_rule="a number that is not yours",
         )
     return Check(
         "callback_number",
@@ -126,7 +129,8 @@ def number_placement(take: Take, cfg: CheckConfig) -> Check:
     )
     times = " and ".join(clock(n.start) for n in numbers)
     once = len(numbers) == 1
-    where = f"You gave your number {'once, at' if once else 'at'} {times}"
+    who = "Your script gives" if take.is_script else "You gave"
+    where = f"{who} your number {'once, at' if once else 'at'} {times}"
 
     status: Status
     if early and at_end and len(numbers) > 1:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from coach.rubric.checks import Check, Evidence, Match, Take, clock
 from coach.rubric.config import CheckConfig
-from coach.rubric.rules.content import email_address
 
 
 def _evidence(matches: list[Match]) -> tuple[Evidence, ...]:
@@ -65,6 +64,7 @@ def _wording(take: Take, cfg: CheckConfig) -> Check:
             f"This would be voicemail #{touch}: don't call more than "
             f"{cfg.num('max_touches'):.0f} times.",
             "Stop here: leave it in their hands, or try email or a letter instead.",
+            hard_rule="a 4th voicemail",
         )
     if touch == 1:
         follow_up = take.find(cfg.patterns("follow_up_patterns"))
@@ -80,54 +80,97 @@ def _wording(take: Take, cfg: CheckConfig) -> Check:
             "touch_wording", "pass", "Reads as an introduction, as a first message should."
         )
     if touch == 2:
-        stale = take.find(cfg.patterns("checking_in_patterns"))
-        if stale:
-            return Check(
-                "touch_wording",
-                "fail",
-                f"The follow-up only checks in: {_first(stale)}.",
-                "Give a new reason to talk — a result, an idea, a change on their side — "
-                "instead of checking in.",
-                _evidence(stale[:2]),
-            )
-        fresh = take.find(cfg.patterns("new_reason_patterns"))
-        if fresh:
-            return Check(
-                "touch_wording",
-                "pass",
-                f"The follow-up brings something new: {_first(fresh)}.",
-                "",
-                _evidence(fresh[:1]),
-            )
+        return _second(take, cfg)
+    return _third(take, cfg)
+
+
+def _second(take: Take, cfg: CheckConfig) -> Check:
+    """#2: refer back briefly, then a new "here's why we should talk"."""
+    from coach.rubric.rules.content import reasons
+
+    refer = take.find(cfg.patterns("refer_back_patterns"))
+    fresh = take.find(cfg.patterns("new_reason_patterns")) or reasons(take, cfg.sibling("hook"))
+    stale = take.find(cfg.patterns("checking_in_patterns"))
+    repeat = take.find(cfg.patterns("repeat_patterns"))
+    if repeat and refer and not take.find(cfg.patterns("new_reason_patterns")):
         return Check(
             "touch_wording",
             "warn",
-            "A second voicemail with no clear new reason to talk.",
-            "Refer back in a few words, then give the new “here's why we should talk”.",
+            f"The follow-up repeats the first message: {_first(repeat)}.",
+            "Bring something new — a result, an idea, a change on their side.",
+            _evidence(repeat[:1]),
         )
-    closing = take.find(cfg.patterns("last_message_patterns"))
-    if not closing:
+    if not fresh:
+        what = _first(stale) if stale else _first(refer) if refer else ""
         return Check(
             "touch_wording",
             "fail",
-            "A third voicemail that does not say it is the last one.",
-            "Say plainly this is your last message and leave it in their hands: "
-            "“I'll leave this with you.”",
+            f"The follow-up only checks in: {what}."
+            if what
+            else "A second voicemail with no new reason to talk.",
+            "Give a new reason to talk — a result, an idea, a change on their side — "
+            "instead of checking in.",
+            _evidence((stale or refer)[:2]),
         )
-    if not take.numbers and not email_address(take, cfg):
+    if not refer:
         return Check(
             "touch_wording",
             "warn",
-            f"A clear last message ({_first(closing)}) but no way to reach you.",
-            "Close with your number or email so they can act on it when they are ready.",
-            _evidence(closing[:1]),
+            f"A new reason ({_first(fresh)}) but no word that you called before.",
+            "Refer back in a few words (“I left you a message last week”), then the new reason.",
+            _evidence(fresh[:1]),
         )
     return Check(
         "touch_wording",
         "pass",
-        f"A clear last message that leaves it with them: {_first(closing)}.",
+        f"The follow-up refers back ({_first(refer)}) and brings something new: {_first(fresh)}.",
         "",
-        _evidence(closing[:1]),
+        _evidence(refer[:1] + fresh[:1]),
+    )
+
+
+def _third(take: Take, cfg: CheckConfig) -> Check:
+    """#3: says plainly it is the last message and leaves the next step to the prospect."""
+    closing = take.find(cfg.patterns("last_message_patterns"))
+    hand_off = take.find(cfg.patterns("hand_off_patterns"))
+    more = take.find(cfg.patterns("more_contact_patterns"))
+    if more:
+        return Check(
+            "touch_wording",
+            "fail",
+            f"A third voicemail that promises more contact: {_first(more)}.",
+            "Make it the last: “I'll leave this with you” — and then really stop.",
+            _evidence(more[:1] + closing[:1]),
+        )
+    if closing and hand_off:
+        return Check(
+            "touch_wording",
+            "pass",
+            f"A clear last message ({_first(closing)}) that leaves it with them: "
+            f"{_first(hand_off)}.",
+            "",
+            _evidence(closing[:1] + hand_off[:1]),
+        )
+    if closing or hand_off:
+        said = closing or hand_off
+        missing = (
+            "leave the next step to them: “It's over to you.”"
+            if closing
+            else "say plainly it is your last message."
+        )
+        return Check(
+            "touch_wording",
+            "warn",
+            f"Half a last message ({_first(said)}): also {missing}",
+            "Say it is the last one and leave it in their hands: “I'll leave this with you.”",
+            _evidence(said[:1]),
+        )
+    return Check(
+        "touch_wording",
+        "fail",
+        "A third voicemail that does not say it is the last one.",
+        "Say plainly this is your last message and leave it in their hands: "
+        "“I'll leave this with you.”",
     )
 
 
@@ -141,6 +184,7 @@ def opening(take: Take, cfg: CheckConfig) -> Check:
             f"Opens on “did you get my …”: {_first(did_you_get)}.",
             "Drop “did you get my email”; open with your name and a reason to talk.",
             _evidence(did_you_get[:1]),
+            hard_rule="a “did you get my…” opener",
         )
     stale = take.early(take.find(cfg.patterns("stale_opener_patterns")), cfg.num("opener_s"))
     if stale:
@@ -155,8 +199,11 @@ def opening(take: Take, cfg: CheckConfig) -> Check:
     if sorry:
         return Check(
             "opening",
-            "warn",
-            f"Opens apologetically: {_first(sorry)}.",
+            "warn" if cfg.flag("apology_warns") else "pass",
+            f"Opens apologetically: {_first(sorry)}."
+            if cfg.flag("apology_warns")
+            else f"No did-you-get or checking-in opener, but it starts with an apology: "
+            f"{_first(sorry)}.",
             "Skip the apology; a confident, friendly opener earns more callbacks.",
             _evidence(sorry[:1]),
         )

@@ -1,0 +1,201 @@
+"""The rubric's phrase vocabulary (#13): the syntax, the lexicons, team add/remove, explain.
+
+Pure text: phrases are compiled and matched against normalised words, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coach.context import Context, Offer, Prospect, Rep
+from coach.pipeline import check_script
+from coach.rubric.config import load_rubric
+from coach.rubric.phrases import compile_phrase, inflections
+
+LEXICONS = {"message": ["(e mail|email|voicemail|message)"], "ask": ["did you get my {message}"]}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "matches"),
+    [
+        ("did you (get|receive) my {message}", "did you receive my voicemail", True),
+        ("did you (get|receive) my {message}", "did you see my voicemail", False),
+        ("[just] checking in", "checking in", True),
+        ("[just] checking in", "just checking in", True),
+        ("make sure ... email landed", "make sure my email landed", True),
+        ("make sure ... email landed", "make sure the one email landed", True),
+        ("make sure ...1 email landed", "make sure the one email landed", False),
+        ("save+", "saving", True),
+        ("cut+", "cutting", True),
+        ("{ask}", "did you get my email", True),
+        ("{number} hours", "ninety hours", True),
+        ("{number} hours", "a hundred and eighty hours", True),
+        ("{number} loads", "2 000 loads", True),
+        ("{fraction}", "two thirds", True),
+        ("{fraction}", "thirty five percent", True),
+        ("{multiplier} as many", "twice as many", True),
+        ("{multiplier}", "three times", True),
+        ("re:\\d+ ?x", "10x", True),
+    ],
+)
+def test_phrase_syntax_compiles_to_whole_word_regex(phrase: str, text: str, matches: bool) -> None:
+    regex = re.compile(rf"(?:{compile_phrase(phrase, LEXICONS)})")
+    assert bool(regex.fullmatch(text)) is matches
+
+
+def test_inflections_cover_the_common_forms() -> None:
+    assert {"save", "saves", "saved", "saving"} <= set(inflections("save"))
+    assert {"cut", "cuts", "cutting"} <= set(inflections("cut"))
+    assert {"copies", "copied"} <= set(inflections("copy"))
+
+
+def test_a_team_adds_and_removes_phrases_instead_of_replacing_a_list(tmp_path: Path) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text(
+        '[lexicon]\nhand_off = { add = ["the door is open"] }\n'
+        '[checks.opening]\napology_patterns = { remove = ["i\'m sorry"], add = ["so sorry"] }\n'
+    )
+    rubric = load_rubric(team)
+    shipped = load_rubric()
+    assert rubric.lexicons["hand_off"] == [*shipped.lexicons["hand_off"], "the door is open"]
+    apologies = rubric.config("opening").strings("apology_patterns")
+    assert "i'm sorry" not in apologies and apologies[-1] == "so sorry"
+    assert len(apologies) == len(shipped.config("opening").strings("apology_patterns"))
+
+
+def test_a_team_lexicon_phrase_changes_the_verdict(tmp_path: Path) -> None:
+    text = (
+        "Hi Dana, Chris Walker with Northwind Logistics, 415-555-0134. This is my last message "
+        "about Acme's carrier invoices; Globex halved theirs. The rest is yours: 415-555-0134."
+    )
+    context = Context(touch=3, rep=Rep(name="Chris Walker", company="Northwind Logistics"))
+
+    def wording(rubric_path: Path | None) -> str:
+        report = check_script(text, source="t", context=context, rubric=load_rubric(rubric_path))
+        return next(c.status for c in report.checks if c.id == "touch_wording")
+
+    team = tmp_path / "team.toml"
+    team.write_text('[lexicon]\nhand_off = { add = ["the rest is yours"] }\n')
+    assert (wording(None), wording(team)) == ("warn", "pass")
+
+
+REP = Rep(name="Chris Walker", company="Northwind Logistics", phone="415-555-0134")
+PROSPECT = Prospect(name="Dana Reyes", company="Acme", situation="Reconciles carrier invoices.")
+OFFER = Offer(proof="Globex went from 10 to 5 hours a week")
+
+
+def _status(touch: int, text: str, check: str) -> str:
+    context = Context(touch=touch, rep=REP, prospect=PROSPECT, offer=OFFER)
+    report = check_script(text, source="probe", context=context, rubric=load_rubric())
+    return next(c.status for c in report.checks if c.id == check)
+
+
+HI = "Hi Dana, Chris Walker with Northwind Logistics, 415-555-0134. "
+
+
+@pytest.mark.parametrize(
+    ("touch", "text", "check", "want"),
+    [
+        (
+            3,
+            HI + "I've left you two messages about Acme's invoices. This is the last you'll hear "
+            "from me. If it's ever useful, call me at 415-555-0134.",
+            "touch_wording",
+            "pass",
+        ),
+        (
+            2,
+            HI + "I wanted to see whether you had a chance to listen to my voicemail. "
+            "Call me at 415-555-0134.",
+            "touch_wording",
+            "fail",
+        ),
+        (
+            2,
+            HI + "I wanted to see whether you had a chance to listen to my voicemail. "
+            "Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+        (
+            1,
+            HI + "I was wondering whether my email reached you. Globex halved their invoice work. "
+            "Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+        (
+            2,
+            HI + "Since we spoke, Globex published their numbers: invoice checking down from ten "
+            "hours a week to five. Call me at 415-555-0134.",
+            "touch_wording",
+            "pass",
+        ),
+        (
+            1,
+            HI
+            + "Quick reason for the voicemail: Acme's carrier invoices. Call me at 415-555-0134.",
+            "purpose",
+            "pass",
+        ),
+        (
+            1,
+            HI + "Globex halved their invoice checking with us. Please don't call me back unless "
+            "it's useful.",
+            "call_to_action",
+            "fail",
+        ),
+        (
+            1,
+            HI + "Wanted to make sure my email landed. Globex halved their invoice checking.",
+            "opening",
+            "fail",
+        ),
+        (
+            2,
+            HI + "Not sure if my email got through last week. Globex halved their invoice work. "
+            "Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+    ],
+)
+def test_issue_13_probes(touch: int, text: str, check: str, want: str) -> None:
+    assert _status(touch, text, check) == want
+
+
+def test_evidence_names_the_phrase_that_decided() -> None:
+    context = Context(touch=2, rep=REP, prospect=PROSPECT, offer=OFFER)
+    text = HI + "Did you get my email? Call me at 415-555-0134."
+    report = check_script(text, source="t", context=context, rubric=load_rubric())
+    opening = next(c for c in report.checks if c.id == "opening")
+    # the lexicon is opened: the very phrase inside {did_you_get} that matched
+    assert opening.evidence[0].phrase.startswith(
+        "opening.did_you_get_patterns: {did_you_get} did you (get|receive"
+    )
+    assert opening.evidence[0].text == "Did you get my email?"
+
+
+def test_explain_in_the_cli_names_phrase_and_place(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    script = tmp_path / "script.txt"
+    script.write_text(HI + "Did you get my email? Globex halved theirs. Call me at 415-555-0134.")
+    args = ["check", str(script), "--touch", "2", "--callback", "415-555-0134"]
+    shown = CliRunner().invoke(app, [*args, "--explain"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "Why each check came out as it did" in shown.output
+    assert "opening.did_you_get_patterns" in shown.output
+    assert "breaks a hard rule" in shown.output
+    as_json = CliRunner().invoke(app, [*args, "--json", "--explain"])
+    import json
+
+    data = json.loads(as_json.output)
+    opening = next(c for c in data["checks"] if c["id"] == "opening")
+    assert opening["evidence"][0]["phrase"].startswith("opening.did_you_get_patterns")
+    assert data["band"] == "amber"
