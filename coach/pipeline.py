@@ -30,12 +30,12 @@ from coach.rubric.config import Rubric
 from coach.rubric.engine import band, feedback, judge, score
 from coach.speech.audio import Audio
 from coach.speech.metrics import measure_take
+from coach.speech.numbers import rehear_numbers
 from coach.speech.transcribe import (
     DecodeOptions,
     Transcriber,
     Transcript,
     recover_tail,
-    rehear_numbers,
 )
 
 if TYPE_CHECKING:

@@ -356,8 +356,7 @@ def test_words_stamped_over_the_final_silence_are_heard_again(
 @pytest.mark.model
 def test_a_number_not_heard_whole_is_heard_again(transcriber: Any, fixtures_dir: Path) -> None:
     """A digit dropped from "five five five" ("415-550134") gets a second hearing."""
-    from coach.speech.numbers import find_phone_numbers
-    from coach.speech.transcribe import rehear_numbers
+    from coach.speech.numbers import find_phone_numbers, rehear_numbers
 
     audio = load(fixtures_dir / "t1_buried_slt.flac")
     heard = transcriber.transcribe(audio.samples, options=DecodeOptions())

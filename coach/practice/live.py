@@ -27,7 +27,8 @@ import numpy as np
 
 from coach.speech.audio import SAMPLE_RATE
 from coach.speech.levels import HOP, hop_levels_db, noise_gate_db
-from coach.speech.transcribe import Transcript, Word, recover_tail, rehear_numbers, shift
+from coach.speech.numbers import rehear_numbers
+from coach.speech.transcribe import Transcript, Word, recover_tail, shift
 
 if TYPE_CHECKING:
     from coach.context import Context

@@ -38,13 +38,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import phonenumbers
 from rapidfuzz.distance import Levenshtein
 
-from coach.speech.transcribe import Word
+from coach.speech.transcribe import SAMPLE_RATE, Word, shift
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript
 
 __all__ = ["PhoneNumber", "digit_distance", "find_phone_numbers", "normalize_number"]
 
@@ -239,8 +244,7 @@ def heard_whole(digits: str, *, region: str = "US") -> bool:
     """True when ``digits`` could be a whole phone number of ``region`` (its length fits).
 
     ``"415550134"`` (a 5 dropped) is not; ``"4155550134"`` is.  A number
-    that is not heard whole is worth hearing again (:func:`coach.speech.
-    transcribe.rehear_numbers`).
+    that is not heard whole is worth hearing again (:func:`rehear_numbers`).
     """
     return _classify(digits, international=False, region=_check_region(region))[1] > 0
 
@@ -522,3 +526,78 @@ def _classify(digits: str, *, international: bool, region: str) -> tuple[str, in
         # Drops a country code or trunk prefix: "14155550134" -> "4155550134".
         return str(phonenumbers.national_significant_number(number)), 2
     return digits, int(phonenumbers.is_possible_number(number))
+
+
+# -- a second hearing ---------------------------------------------------------
+
+
+#: the longest stretch decoded again around a number not heard whole, seconds
+REHEAR_MAX_S = 15.0
+#: how far before the number that stretch may start (the words leading to it), seconds
+REHEAR_LEAD_S = 5.0
+#: the prompt for that second hearing: a number written in groups primes Whisper to write
+#: every digit of one; its digits share no run with a real number's ("555", "0134")
+NUMBER_PROMPT = "Call me at 212-867-4903."
+PROMPT_DIGITS = "2128674903"
+
+
+def rehear_numbers(
+    transcript: Transcript, audio: np.ndarray, *, model: Transcriber, options: DecodeOptions
+) -> Transcript:
+    """Decode again, alone, each sentence whose phone number was not heard whole.
+
+    ``base`` now and then drops or doubles a digit of a run like "five five
+    five" ("415-550134"), and which window it does it in is chance.  When a
+    number's length cannot be a phone number, the words leading to it in its
+    sentence and the number (16 kHz ``audio``, from the end of the word
+    before them to the start of the word after the number) are decoded once
+    more on their own, primed with a number written in groups
+    (:data:`NUMBER_PROMPT`: on the fixtures it turned "415-550134" and
+    "415-5555-0134" into 415-555-0134, where decoding the same stretch
+    again with the hotwords or another beam did not); the new words replace the old
+    when they hold exactly one number that is whole.  Otherwise the
+    transcript is kept as heard — the callback check then says what it
+    heard, as uncertainty.
+    """
+    words = list(transcript.words)
+    changed = False
+    primed = replace(
+        options, hotwords=None, extra={**options.extra, "initial_prompt": NUMBER_PROMPT}
+    )
+    for number in reversed(find_phone_numbers(words)):
+        if heard_whole(number.digits):
+            continue
+        first, last = _sentence(words, number.first_word, number.last_word)
+        # From the sentence's start (at most REHEAR_LEAD_S before the number),
+        # to the word after the number: the digits with the words that lead to them.
+        while first < number.first_word and number.start - words[first].start > REHEAR_LEAD_S:
+            first += 1
+        last = number.last_word
+        start = words[first - 1].end if first else 0.0
+        end = words[last + 1].start if last + 1 < len(words) else audio.size / SAMPLE_RATE
+        if end - start > REHEAR_MAX_S:
+            continue
+        again = model.transcribe(
+            audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)], options=primed
+        )
+        found = find_phone_numbers(again.words)
+        if len(found) == 1 and heard_whole(found[0].digits) and found[0].digits != PROMPT_DIGITS:
+            words[first : last + 1] = shift(again, start).words
+            changed = True
+    if not changed:
+        return transcript
+    return replace(transcript, text=" ".join(w.text for w in words), words=tuple(words))
+
+
+def _sentence(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
+    """The word span of the sentence around ``words[first..last]`` (both inclusive)."""
+
+    def ends(i: int) -> bool:
+        text = words[i].text.rstrip("\"')”’")
+        return text.endswith((".", "?", "!")) and not is_number_word(words[i].text)
+
+    while first > 0 and not ends(first - 1):
+        first -= 1
+    while last + 1 < len(words) and not ends(last):
+        last += 1
+    return first, last
