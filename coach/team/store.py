@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from coach.errors import CoachError
 from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
+from coach.team import schema
 from coach.team.review import Comment, Override, Weights, apply_overrides
 
 if TYPE_CHECKING:
@@ -98,9 +100,51 @@ class StoreError(CoachError):
     """The store cannot be opened, read or written, or a session does not exist."""
 
 
+class RottenRow(StoreError):
+    """A stored session whose fields no longer fit the schema (edited by hand, damaged)."""
+
+
+def _diagnosis(path: Path, exc: sqlite3.Error) -> str | None:
+    """What a SQLite error says about the store's file or disk, or ``None`` if nothing.
+
+    A read-only folder, a full disk or a file SQLite cannot open are not
+    "a database that is not ours": moving a good store aside would be the
+    wrong advice.
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in str(exc):
+        return f"the disk holding {path} is full — free some space and run it again"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
+        return (
+            f"{path} cannot be written ({exc}) — check that you may write to it and its "
+            f"folder {path.parent}, or give another --store"
+        )
+    if name.startswith("SQLITE_IOERR"):
+        return f"cannot read or write {path} ({exc}) — check its disk"
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+        return f"{path} is locked by another program ({exc}) — try again when it is done"
+    return None
+
+
 def store_path() -> Path:
     """The default database: ``data_dir()/coach.db``."""
     return data_dir() / "coach.db"
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """A session from another store for :meth:`Store.adopt`.
+
+    ``fields`` are :class:`Session` columns (not ``id`` or ``audio_path``);
+    ``comments`` and ``overrides`` are their tables' columns (not ``id`` or
+    ``session_id``); ``audio`` writes the session's FLAC to the path it is
+    given (``None``: no audio).
+    """
+
+    fields: dict[str, Any]
+    audio: Callable[[Path], None] | None
+    comments: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -179,6 +223,7 @@ _COLUMNS = (
     "id, uid, created_at, rep, card_id, touch, prospect, prospect_company, model, score, source,"
     " audio_path, report_json, sent_at, reviewed_at, weights_json"
 )
+_TIMES = ("created_at", "sent_at", "reviewed_at")
 _COMMENT_COLUMNS = "id, uid, session_id, at_s, text, author, created_at"
 _OVERRIDE_COLUMNS = "id, uid, session_id, check_id, status, reason, author, created_at"
 
@@ -193,46 +238,90 @@ class Store:
         was written by a newer coach.  The file is never changed in that case.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, write: bool = True) -> None:
         self.path = Path(path).expanduser() if path is not None else store_path()
         self.folder = self.path.parent
+        #: sessions a listing left out because their row cannot be read (one line each)
+        self.skipped: list[str] = []
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder — give --store a database file path")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as exc:
+            self._db = self._open(write=write)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                _diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"
+            ) from None
+        except OSError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+
+    def _open(self, *, write: bool) -> sqlite3.Connection:
+        """Connect, refuse a file that is not ours, then set up and migrate.
+
+        ``write=False`` (a command that only reads) falls back to reading a
+        store that cannot be written (a read-only folder or file) as it is.
+        """
+        if not write and self.path.is_file() and not _writable(self.path):
+            return self._read_only()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         try:
+            self._db = db
             self._check()
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise StoreError(f"cannot use the store {self.path}: {exc}") from None
         except BaseException:
-            self._db.close()
+            db.close()
             raise
+        return db
+
+    def _read_only(self) -> sqlite3.Connection:
+        """Open a store nobody can write here (``immutable``: not even the WAL index can be made)."""
+        uri = self.path.resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            db = sqlite3.connect(
+                uri + query, uri=True, isolation_level=None, check_same_thread=False
+            )
+            try:
+                self._db = db
+                self._check()
+                if self.version() != MIGRATIONS[-1][0]:
+                    raise StoreError(
+                        f"{self.path} needs upgrading to this coach's schema and cannot be "
+                        "written — make it writable and run any coach command once"
+                    )
+                return db
+            except sqlite3.Error as exc:
+                db.close()
+                last = exc
+            except BaseException:
+                db.close()
+                raise
+        assert last is not None
+        raise last
 
     def _check(self) -> None:
         """Refuse a file that is not ours before anything writes to it."""
         try:
-            tables = {
-                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            # Every kind of object, not just tables: a file holding only a view is not empty.
+            objects = {
+                (r[0], r[1]) for r in self._db.execute("SELECT type, name FROM sqlite_master")
             }
         except sqlite3.DatabaseError as exc:
+            if _diagnosis(self.path, exc):
+                raise
             raise StoreError(
                 f"{self.path} is not a Voice Coach database ({exc}) — move it aside; "
                 "it was not changed"
             ) from None
-        if tables and "migrations" not in tables:
+        if objects and ("table", "migrations") not in objects:
             raise StoreError(
-                f"{self.path} is not a Voice Coach database (it has other tables and no "
-                "migrations table) — move it aside or give another --store; it was not changed"
+                f"{self.path} is not a Voice Coach database (it has other tables or views and "
+                "no migrations table) — move it aside or give another --store; it was not changed"
             )
 
     @contextmanager
@@ -337,7 +426,7 @@ class Store:
                     self._place_audio(db, session_id, tmp)
                     tmp = None
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the session to {self.path}: {exc}") from None
+            raise self._failed("cannot save the session to", exc) from None
         except OSError as exc:
             raise StoreError(f"cannot save the session audio in {audio_dir}: {exc}") from None
         finally:
@@ -378,6 +467,7 @@ class Store:
             where.append("rep = ? COLLATE NOCASE")
             args.append(rep)
         if touch is not None:
+            touch = min(touch, schema.SQLITE_MAX_INT)  # no session has a bigger one: none match
             where.append("touch = ?")
             args.append(touch)
         if since is not None:
@@ -393,7 +483,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC"
-        return [self._session(row) for row in self._read(sql, args)]
+        return self._sessions(self._read(sql, args))
 
     def review_queue(self, *, rep: str | None = None) -> list[Session]:
         """Sessions for a lead to review: unreviewed first, then newest first."""
@@ -408,12 +498,25 @@ class Store:
         StoreError
             No such session.
         """
-        rows = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+        fits = 0 < session_id <= schema.SQLITE_MAX_INT
+        rows = (
+            self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+            if fits
+            else []
+        )
         if not rows:
             raise StoreError(
                 f"no session {session_id} in {self.path} — run coach sessions to list them"
             )
         return self._session(rows[0])
+
+    def _raw(self, session_id: int) -> Session:
+        """The row as it is, unchecked: only for removing it."""
+        row = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])[0]
+        fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
+        audio = fields["audio_path"]
+        fields["audio_path"] = audio if isinstance(audio, str) and _is_own_audio(audio) else None
+        return Session(**fields, folder=self.folder)
 
     def by_uid(self, uid: str) -> Session | None:
         """The session with this uid (its identity across machines), if it is here."""
@@ -421,17 +524,22 @@ class Store:
         return self._session(rows[0]) if rows else None
 
     def delete(self, session_id: int) -> Session:
-        """Remove a session, its review and its audio; returns what was removed."""
-        session = self.get(session_id)
+        """Remove a session, its review and its audio; returns what was removed.
+
+        A row that cannot be read (:class:`RottenRow`) can still be removed:
+        that is the way out the error names.
+        """
+        try:
+            session = self.get(session_id)
+        except RottenRow:
+            session = self._raw(session_id)
         try:
             with self._write() as db:
                 db.execute("DELETE FROM comments WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM overrides WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot delete session {session_id} from {self.path}: {exc}"
-            ) from None
+            raise self._failed(f"cannot delete session {session_id} from", exc) from None
         if session.audio is not None:
             session.audio.unlink(missing_ok=True)
         return session
@@ -476,7 +584,7 @@ class Store:
                 )
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the comment in {self.path}: {exc}") from None
+            raise self._failed("cannot save the comment in", exc) from None
         return next(c for c in self.comments(session_id) if c.uid == uid)
 
     def add_override(
@@ -495,7 +603,7 @@ class Store:
                 self._rescore(db, session_id)
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the override in {self.path}: {exc}") from None
+            raise self._failed("cannot save the override in", exc) from None
         return next(o for o in self.overrides(session_id) if o.uid == uid)
 
     def mark_reviewed(self, session_id: int) -> Session:
@@ -505,7 +613,7 @@ class Store:
             with self._write() as db:
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot mark session {session_id} reviewed: {exc}") from None
+            raise self._failed(f"cannot mark session {session_id} reviewed in", exc) from None
         return self.get(session_id)
 
     @staticmethod
@@ -542,7 +650,7 @@ class Store:
             " AND prospect = ? COLLATE NOCASE ORDER BY sent_at, id",
             [prospect],
         )
-        sent = [self._session(row) for row in rows]
+        sent = self._sessions(rows)
         if company:
             folded = company.casefold()
             sent = [
@@ -552,85 +660,147 @@ class Store:
 
     # -- moving sessions between stores ------------------------------------------
 
-    def adopt(
-        self,
-        fields: dict[str, Any],
-        *,
-        audio: bytes | None,
-        comments: list[dict[str, Any]],
-        overrides: list[dict[str, Any]],
-    ) -> tuple[Session, bool, int]:
-        """Add a session from another store, by its uid, with its audio and review.
+    def adopt(self, items: Sequence[Adoption]) -> list[tuple[bool, int]]:
+        """Add sessions from another store, by uid, with their audio and review: all or nothing.
 
-        ``fields`` are :class:`Session` columns (not ``id`` or ``audio_path``);
-        ``comments`` and ``overrides`` are their tables' columns (not ``id`` or
-        ``session_id``).  A session already here is not added again, but review
-        items it lacks are.  Returns the session, whether it was new, and how
-        many review items were added.
+        One transaction for all of them: if anything fails, no row is added and
+        no audio file is left (the FLACs are written to temporary names first
+        and removed again).  A session already here is not added again, but
+        review items it lacks are.  Returns, per item, whether the session was
+        new and how many review items were added.
 
         Raises
         ------
         ValueError
-            A key that is not one of those columns (they become SQL names).
+            A key that is not one of the columns (they become SQL names).
         """
-        _only(fields, _COLUMNS, but=("id", "audio_path"))
-        for item in comments:
-            _only(item, _COMMENT_COLUMNS, but=("id", "session_id"))
-        for item in overrides:
-            _only(item, _OVERRIDE_COLUMNS, but=("id", "session_id"))
+        for item in items:
+            _only(item.fields, _COLUMNS, but=("id", "audio_path"))
+            for part in item.comments:
+                _only(part, _COMMENT_COLUMNS, but=("id", "session_id"))
+            for part in item.overrides:
+                _only(part, _OVERRIDE_COLUMNS, but=("id", "session_id"))
         audio_dir = self.folder / "audio"
-        tmp: Path | None = None
+        staged: dict[int, Path] = {}
+        placed: list[Path] = []
+        done: list[tuple[bool, int]] = []
         try:
-            if audio is not None:
-                audio_dir.mkdir(parents=True, exist_ok=True)
-                tmp = audio_dir / f".importing-{uuid.uuid4().hex}.flac"
-                tmp.write_bytes(audio)
+            for n, item in enumerate(items):
+                if item.audio is not None and self.by_uid(item.fields["uid"]) is None:
+                    audio_dir.mkdir(parents=True, exist_ok=True)
+                    staged[n] = audio_dir / f".importing-{uuid.uuid4().hex}.flac"
+                    item.audio(staged[n])
             with self._write() as db:
-                row = db.execute("SELECT id FROM sessions WHERE uid = ?", (fields["uid"],))
-                found = row.fetchone()
-                new = found is None
-                if new:
-                    session_id = self._insert(db, **fields)
-                    if tmp is not None:
-                        self._place_audio(db, session_id, tmp)
-                        tmp = None
-                else:
-                    session_id = int(found[0])
-                added = 0
-                for table, items in (("comments", comments), ("overrides", overrides)):
-                    for item in items:
-                        seen = db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (item["uid"],))
-                        if seen.fetchone():
-                            continue
-                        values = {**item, "session_id": session_id}
-                        names = ", ".join(values)
-                        marks = ", ".join("?" for _ in values)
-                        db.execute(
-                            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
-                        )
-                        added += 1
-                if added:
-                    if overrides:
-                        self._rescore(db, session_id)
-                    self._reviewed(db, session_id)
+                for n, item in enumerate(items):
+                    done.append(self._adopt_one(db, item, staged.pop(n, None), placed))
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot import into {self.path}: {exc}") from None
+            _remove(placed)
+            raise self._failed("cannot import into", exc) from None
         except OSError as exc:
+            _remove(placed)
             raise StoreError(f"cannot write imported audio in {audio_dir}: {exc}") from None
+        except BaseException:
+            _remove(placed)
+            raise
         finally:
+            _remove(staged.values())
+        return done
+
+    def _adopt_one(
+        self, db: sqlite3.Connection, item: Adoption, tmp: Path | None, placed: list[Path]
+    ) -> tuple[bool, int]:
+        found = db.execute(
+            "SELECT id FROM sessions WHERE uid = ?", (item.fields["uid"],)
+        ).fetchone()
+        new = found is None
+        if new:
+            session_id = self._insert(db, **item.fields)
             if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        return self.get(session_id), new, added
+                self._place_audio(db, session_id, tmp)
+                placed.append(self.folder / f"audio/{session_id}.flac")
+        else:
+            session_id = int(found[0])
+        added = 0
+        for table, parts in (("comments", item.comments), ("overrides", item.overrides)):
+            for part in parts:
+                if db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (part["uid"],)).fetchone():
+                    continue
+                values = {**part, "session_id": session_id}
+                names = ", ".join(values)
+                marks = ", ".join("?" for _ in values)
+                db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values()))
+                added += 1
+        if added:
+            if item.overrides:
+                self._rescore(db, session_id)
+            self._reviewed(db, session_id)
+        return new, added
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the store {self.path}: {exc}") from None
+            raise self._failed("cannot read the store", exc) from None
+
+    def _failed(self, doing: str, exc: sqlite3.Error) -> StoreError:
+        """One line for a SQLite error: what the disk or file says, else what failed."""
+        return StoreError(_diagnosis(self.path, exc) or f"{doing} {self.path}: {exc}")
 
     def _session(self, row: tuple[Any, ...]) -> Session:
+        """A row as a :class:`Session`, its times, report and weights checked first.
+
+        Raises
+        ------
+        RottenRow
+            A field does not fit the schema (see :mod:`coach.team.schema`).
+        """
         fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
+        try:
+            schema.convert({k: fields[k] for k in _TIMES}, schema.RowDoc)
+            for key, kind in (
+                ("report_json", schema.ReportDoc),
+                ("weights_json", schema.WeightsDoc),
+            ):
+                if key == "report_json" or fields[key] is not None:
+                    schema.decode(fields[key] if isinstance(fields[key], str) else "", kind)
+            for key in ("rep", "card_id", "prospect", "prospect_company", "source"):
+                if not isinstance(fields[key], str):
+                    raise schema.SchemaError(f"{key} is not text")
+            if not isinstance(fields["score"], int) or not 0 <= fields["score"] <= 100:
+                raise schema.SchemaError("its score is not a whole number from 0 to 100")
+        except schema.SchemaError as exc:
+            sid = fields["id"]
+            raise RottenRow(
+                f"session {sid} in {self.path} cannot be read ({exc}) — "
+                f"coach sessions delete {sid} removes it"
+            ) from None
         return Session(**fields, folder=self.folder)
+
+    def _sessions(self, rows: list[tuple[Any, ...]]) -> list[Session]:
+        """The rows that read, each one that does not noted in :attr:`skipped`."""
+        sessions = []
+        for row in rows:
+            try:
+                sessions.append(self._session(row))
+            except RottenRow as exc:
+                if str(exc) not in self.skipped:
+                    self.skipped.append(str(exc))
+        return sessions
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in list(paths):
+        path.unlink(missing_ok=True)
+
+
+def _is_own_audio(relative: str) -> bool:
+    """A stored audio path the store itself made: ``audio/<id>.flac``, nothing outside."""
+    return re.fullmatch(r"audio/[0-9]+\.flac", relative) is not None
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write the store: the file and its folder (for the journal)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
