@@ -307,19 +307,23 @@ def test_session_whose_audio_is_gone_is_exported_without_it(store_a: Store, tmp_
         assert carried is not None and carried.audio is None
 
 
-def test_export_refuses_a_session_import_would_refuse(store_a: Store, tmp_path: Path) -> None:
+def test_export_leaves_out_a_row_that_cannot_be_read(store_a: Store, tmp_path: Path) -> None:
     db = sqlite3.connect(store_a.path)
     db.execute("UPDATE sessions SET report_json = ? WHERE id = 3", ('{"schema": "x/1"}',))
     db.commit()
     db.close()
     out = tmp_path / "takes.zip"
-    result = _cli("export", "--store", store_a.path, "--out", out)
-    assert _error_line(result) == (
-        f"Error: cannot export session 3 (uid {store_a.get(3).uid}): its report is not a "
-        "coach.report/1 object — import would refuse it; leave it out (give session ids)"
+    named = _cli("export", 3, "--store", store_a.path, "--out", out)
+    assert _error_line(named) == (
+        f"Error: session 3 in {store_a.path} cannot be read (Invalid enum value 'x/1' - at "
+        "`$.schema`) — coach sessions delete 3 removes it"
     )
     assert not out.exists()
-    assert _uids_in(_export(store_a, out, 1, 2)) == [store_a.get(1).uid, store_a.get(2).uid]
+    # Without ids the rotten row is left out, named on stderr, and the rest goes.
+    result = _cli("export", "--store", store_a.path, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Warning: session 3 in " in result.stderr
+    assert _uids_in(out) == [store_a.get(1).uid, store_a.get(2).uid]
 
 
 # -- bundles import must refuse ------------------------------------------------------
@@ -462,27 +466,28 @@ REFUSED: dict[str, tuple[Build, str]] = {
     ),
     "missing-field": (
         _changed(_first(_drop("score"))),
-        "session 1 of manifest.json lacks score",
+        "manifest.json: Object missing required field `score` - at `$.sessions[0]`",
     ),
     "wrong-type": (
         _changed(_first(_set("touch", "one"))),
-        'session 1 of manifest.json: touch is "one", not a touch number (1 or more) or null',
+        "manifest.json: Expected `int | null`, got `str` - at `$.sessions[0].touch`",
     ),
     "bad-uid": (
         _changed(_first(_set("uid", "../../etc/passwd"))),
-        'session 1 of manifest.json: uid is "../../etc/passwd", not 32 lowercase hex digits',
+        "manifest.json: Expected `str` matching regex * - at `$.sessions[0].uid`",
     ),
     "report-schema": (
         _changed(_first(lambda s: s["report"].__setitem__("schema", "coach.report/9"))),
-        "session 1 of manifest.json (uid {uid}): its report is not a coach.report/1 object",
+        "manifest.json: Invalid enum value 'coach.report/9' - at `$.sessions[0].report.schema`",
     ),
     "report-truncated": (
         _changed(_first(lambda s: s["report"].__delitem__("checks"))),
-        "session 1 of manifest.json (uid {uid}): its report lacks 'checks'",
+        "manifest.json: Object missing required field `checks` - at `$.sessions[0].report`",
     ),
     "key-into-sql": (
         _changed(_first(_sql_key)),
-        "session 1 of manifest.json (uid {uid}): comment 1 has unknown field 'text) VALUES *",
+        "manifest.json: Object contains unknown field `text) VALUES *` - at "
+        "`$.sessions[0].comments[0]`",
     ),
     "override-unknown-check": (
         _changed(_first(lambda s: s["overrides"][0].__setitem__("check_id", "charisma"))),
@@ -500,7 +505,7 @@ REFUSED: dict[str, tuple[Build, str]] = {
     ),
     "audio-not-flac": (
         _replace_audio(b"RIFF\x24\x00\x00\x00WAVEfmt "),
-        "entry '{audio}' is not FLAC audio",
+        "entry '{audio}' is not FLAC audio (no fLaC magic)",
     ),
     "audio-bad-crc": (_bad_crc, "entry '{audio}' cannot be read (Bad CRC-32 for file *)"),
     "not-a-zip": (_raw(b"Dear lead, here are my takes.\n"), "is not a zip file (*)"),

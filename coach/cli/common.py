@@ -118,6 +118,23 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
         yield store
 
 
+@contextmanager
+def _reading(path: Path | None, *, write: bool = False) -> Iterator[Store]:
+    """A store for a command that only reads it (it may be read-only), warning of skipped rows.
+
+    A row that cannot be read is left out of every listing; each is named
+    once on stderr, after the command's output, with the way to remove it.
+    """
+    from coach.team.store import Store
+
+    with Store(path, write=write) as store:
+        try:
+            yield store
+        finally:
+            for line in store.skipped:
+                err.print(f"Warning: {line}", markup=False, soft_wrap=True)
+
+
 @dataclass(frozen=True)
 class Sending:
     """Whether the take was actually left for the prospect, and when (``--sent``)."""

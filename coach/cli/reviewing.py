@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from coach.cli.common import _reading
 from coach.cli.options import CoachCommand, RepFilterOpt, ReviewJsonOpt, StoreOpt
 from coach.cli.output import err, out
 from coach.cli.sessions import sessions_table, show_session
@@ -71,9 +72,8 @@ def review(
 
     Example: coach review 12 --override hook=pass --reason "The peer name is the hook here"
     """
-    from coach.team.store import Store
-
-    with Store(store) as opened:
+    changing = bool(comment or at or override or reason or done)
+    with _reading(store, write=changing) as opened:
         if session_id is None:
             if comment or at or override or reason or done:
                 raise CoachError("say which session: coach review ID --comment …")

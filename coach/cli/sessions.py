@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from coach.cli.common import _emit, _since_day
+from coach.cli.common import _emit, _reading, _since_day
 from coach.cli.options import (
     CoachCommand,
     MinScoreOpt,
@@ -61,10 +61,9 @@ def sessions_cmd(
     if ctx.invoked_subcommand is not None:
         ctx.obj = store
         return
-    from coach.team.store import Store
 
     day = _since_day(since)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         found = opened.sessions(
             rep=rep, touch=touch, since=day, min_score=min_score, prospect=prospect
         )
@@ -145,9 +144,8 @@ def sessions_show(
 
     Example: coach sessions show 12
     """
-    from coach.team.store import Store
 
-    with Store(store or ctx.obj) as opened:
+    with _reading(store or ctx.obj) as opened:
         show_session(opened, opened.get(session_id), as_json=as_json)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli.common import _since_day
+from coach.cli.common import _reading, _since_day
 from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
 from coach.cli.output import out
 from coach.errors import CoachError
@@ -44,11 +44,10 @@ def progress(
     Example: coach progress --rep "Chris Walker" --since 2025-03-01
     """
     from coach.team.progress import Entry, team_progress, to_json
-    from coach.team.store import Store
     from coach.views.team import progress_view
 
     day = _since_day(since)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         sessions = opened.sessions(rep=rep, since=day)
         entries = [Entry.of(s, opened.reviewed_report(s)) for s in sessions]
         path = opened.path
@@ -85,12 +84,11 @@ def report(
     Example: coach report --since 2025-03-01 --out team.html
     """
     from coach.team.progress import Entry, team_progress
-    from coach.team.store import Store
     from coach.views.html import build_html
 
     day = _since_day(since)
     target = _output(out_path)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         takes = [_take_view(opened, s) for s in opened.sessions(rep=rep, since=day)]
         path = opened.path
     if not takes:

@@ -279,7 +279,7 @@ class Store:
         return db
 
     def _read_only(self) -> sqlite3.Connection:
-        """Open a store nobody can write here (``immutable``: not even the WAL index can be made)."""
+        """Open a store nobody can write here (``immutable``: not even a WAL index is made)."""
         uri = self.path.resolve().as_uri()
         last: sqlite3.Error | None = None
         for query in ("?mode=ro", "?mode=ro&immutable=1"):
