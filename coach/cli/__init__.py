@@ -21,7 +21,7 @@ import sys
 from typing import Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from coach.cli import cards, practice, profile, reviewing, scoring, sessions, share, team
 from coach.cli.output import err
@@ -35,8 +35,8 @@ class CoachGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except CoachError as exc:
-            # Escaped: messages quote card syntax like "[rep]", which rich would eat as markup.
-            err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+            # A Text, not markup: messages quote card syntax like "[rep]" and user text.
+            err.print(Text.assemble(("Error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise SystemExit(2) from None
         except KeyboardInterrupt:
             err.print("Interrupted.")

@@ -2,7 +2,8 @@
 
 The rubric context is built from the profile, then the card, then the flags;
 the store is opened before scoring so a bad one is reported first; a take is
-saved after it is shown, so a store problem never costs the rep the feedback.
+saved before it is shown (nothing in the showing can lose it), and a store
+problem is reported after the feedback, so it never costs the rep that either.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from rich.markup import escape
 
 from coach.cli.output import err, out
 from coach.errors import CoachError
@@ -56,6 +55,16 @@ def _context(
     from coach.practice.profile import load_profile, profile_path
     from coach.speech.numbers import normalize_number
 
+    for option, flag in (
+        ("--rep-name", rep_name),
+        ("--rep-company", rep_company),
+        ("--rep-email", rep_email),
+        ("--prospect", prospect),
+        ("--prospect-company", prospect_company),
+        ("--callback", callback),
+    ):
+        _user_text(option, flag)
+    _user_text("--situation", situation, name=False)
     profile = load_profile()
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
     rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
@@ -95,6 +104,39 @@ def _context(
         situation=pick(situation, context.prospect.situation),
     )
     return replace(context, rep=rep, prospect=who).with_touch(touch)
+
+
+#: the longest name a flag takes (a rep, a company, a reviewer), characters
+MAX_NAME = 200
+#: the longest free text a flag takes (a comment, a reason), characters
+MAX_TEXT = 10_000
+
+
+def _user_text(option: str, value: str | None, *, name: bool = True) -> str | None:
+    """Check text typed on the command line before it is judged, saved or shown.
+
+    A name is one line without control characters and at most
+    :data:`MAX_NAME` characters (a megabyte-long name made the rubric's
+    patterns crawl); free text may hold newlines.  Bytes that are not UTF-8
+    (Python keeps them as surrogates) are refused: they cannot be stored.
+    """
+    from coach.team.schema import CONTROL
+
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CoachError(f"{option} is not valid UTF-8 text — retype it") from None
+    limit = MAX_NAME if name else MAX_TEXT
+    if len(value) > limit:
+        raise CoachError(f"{option} is {len(value)} characters long — keep it under {limit}")
+    bad = CONTROL.search(value if name else value.replace("\n", "").replace("\t", ""))
+    if bad:
+        raise CoachError(
+            f"{option} has a control character (U+{ord(bad.group()):04X}) — type it as plain text"
+        )
+    return value
 
 
 def _card_id(card: str | None) -> str:
@@ -209,7 +251,7 @@ def _save(
     try:
         samples = load(report.source, max_minutes=max_minutes).samples
     except AudioError as exc:  # gone or changed since it was scored: keep the report anyway
-        err.print(f"Warning: no audio kept — {escape(str(exc))}", soft_wrap=True)
+        err.print(f"Warning: no audio kept — {exc}", soft_wrap=True)
         samples = None
     session = store.save(
         report,

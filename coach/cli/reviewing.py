@@ -107,8 +107,12 @@ def _record(
     author: str,
 ) -> bool:
     """Validate every part of the review first, then save it; True when something was saved."""
+    from coach.cli.common import _user_text
     from coach.team.review import parse_at, parse_override
 
+    _user_text("--comment", comment, name=False)
+    _user_text("--reason", reason, name=False)
+    _user_text("--by", author)
     if at is not None and comment is None:
         raise CoachError("--at pins a comment: give --comment too")
     at_s = None if at is None else parse_at(at)

@@ -7,7 +7,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from coach.cli.common import _emit, _reading, _since_day
 from coach.cli.options import (
@@ -93,6 +92,7 @@ def sessions_cmd(
 def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = False) -> Table:
     """Saved takes, one row each; ``reviewed`` adds when a lead reviewed each."""
     from rich.table import Table
+    from rich.text import Text
 
     from coach.views.terminal import score_style
 
@@ -108,18 +108,18 @@ def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = Fals
     table.add_column("Top fix", ratio=1)
     for s in sessions:
         touch = "—" if s.touch is None else str(s.touch) + (" sent" if s.sent_at else "")
-        row = [
+        row: list[str | Text] = [
             str(s.id),
             _local_time(s.created_at),
-            escape(s.rep) or "—",
-            escape(s.card_id) or "—",
+            s.rep or "—",
+            s.card_id or "—",
             touch,
-            f"[{score_style(s.score)}]{s.score}[/]",
+            Text(str(s.score), style=score_style(s.score)),
         ]
         if reviewed:
             row.append("—" if s.reviewed_at is None else "✔ " + _local_time(s.reviewed_at)[:10])
         fix = s.top_fix if len(s.top_fix) <= 60 else s.top_fix[:59].rstrip() + "…"
-        table.add_row(*row, escape(fix) or "—")
+        table.add_row(*row, fix or "—")
     return table
 
 
@@ -129,7 +129,7 @@ def _local_time(created_at: str) -> str:
 
     try:
         return datetime.fromisoformat(created_at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
+    except (ValueError, OverflowError):  # a time at the calendar's edge: shown as stored
         return created_at
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from coach.cli.common import _reading, _since_day
 from coach.cli.options import (
@@ -83,7 +82,7 @@ def export_cmd(
             )
         done = export_bundle(opened, chosen, bundle, force=force)
     for warning in done.warnings:
-        err.print(f"Warning: {escape(warning)}", soft_wrap=True)
+        err.print(f"Warning: {warning}", soft_wrap=True)
     out.print(
         f"Exported {_count(done.sessions, 'session')} ({done.with_audio} with audio, "
         f"{_count(done.review_items, 'review item')}), {_size(done.size)}, to {done.path}",

@@ -741,6 +741,10 @@ class Store:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise self._failed("cannot read the store", exc) from None
+        except UnicodeEncodeError:
+            raise StoreError("a value to look up is not valid UTF-8 text — retype it") from None
+        except OverflowError:
+            raise StoreError(f"a number to look up is too big for {self.path}") from None
 
     def _failed(self, doing: str, exc: sqlite3.Error) -> StoreError:
         """One line for a SQLite error: what the disk or file says, else what failed."""
