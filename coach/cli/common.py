@@ -8,16 +8,14 @@ problem is reported after the feedback, so it never costs the rep that either.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coach.cli.output import err, out
+from coach.cli.output import err, out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -295,7 +293,7 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool) -> None:
 
     if as_json:
         payload: Any = [to_json(r) for r in reports] if many else to_json(reports[0])
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     for r in reports:
         out.print(report_view(r))

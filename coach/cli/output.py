@@ -25,6 +25,18 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_C1 = re.compile(r"[\x7f-\x9f]")
+
+
+def write_json(payload: object) -> None:
+    """Print JSON on stdout; C1 controls and DEL escaped too (json leaves them raw)."""
+    import json
+    import sys
+
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    sys.stdout.write(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
 class SafeConsole(Console):
     """A console whose text never carries a control character it was given.
 

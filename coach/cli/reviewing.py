@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coach.cli.common import _reading
 from coach.cli.options import CoachCommand, RepFilterOpt, ReviewJsonOpt, StoreOpt
-from coach.cli.output import err, out
+from coach.cli.output import err, out, write_json
 from coach.cli.sessions import sessions_table, show_session
 from coach.errors import CoachError
 
@@ -150,7 +148,7 @@ def _queue(store: Store, *, rep: str | None, as_json: bool) -> None:
             "store": str(store.path),
             "sessions": [s.summary() for s in queue],
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not queue:
         out.print(f"Nothing to review in {store.path}.", markup=False, soft_wrap=True)

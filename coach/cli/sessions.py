@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +16,7 @@ from coach.cli.options import (
     StoreOpt,
     TouchFilterOpt,
 )
-from coach.cli.output import out
+from coach.cli.output import out, write_json
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -73,7 +71,7 @@ def sessions_cmd(
             "store": str(path),
             "sessions": [s.summary() for s in found],
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not found:
         filtered = any(v is not None for v in (rep, touch, since, min_score, prospect))
@@ -163,7 +161,7 @@ def show_session(store: Store, session: Session, *, as_json: bool) -> None:
             {"at_s": c.at_s, "text": c.text, "author": c.author, "created_at": c.created_at}
             for c in comments
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     who = ", ".join(
         v

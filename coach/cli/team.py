@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +12,7 @@ import typer
 
 from coach.cli.common import _reading, _since_day
 from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
-from coach.cli.output import out
+from coach.cli.output import out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -54,7 +52,7 @@ def progress(
     team = team_progress(entries)
     if as_json:
         payload = {**to_json(team), "store": str(path), "rep": rep, "since": since}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not entries:
         out.print(_nothing(path, rep=rep, since=since), markup=False, soft_wrap=True)

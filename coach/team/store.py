@@ -273,6 +273,7 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            sweep_temp_audio(self.folder / "audio")
         except BaseException:
             db.close()
             raise
@@ -402,7 +403,7 @@ class Store:
         try:
             if audio is not None:
                 audio_dir.mkdir(parents=True, exist_ok=True)
-                tmp = audio_dir / f".saving-{uuid.uuid4().hex}.flac"
+                tmp = audio_dir / _temp_name("saving")
                 write_flac(audio, tmp)
             with self._write() as db:
                 session_id = self._insert(
@@ -688,7 +689,7 @@ class Store:
             for n, item in enumerate(items):
                 if item.audio is not None and self.by_uid(item.fields["uid"]) is None:
                     audio_dir.mkdir(parents=True, exist_ok=True)
-                    staged[n] = audio_dir / f".importing-{uuid.uuid4().hex}.flac"
+                    staged[n] = audio_dir / _temp_name("importing")
                     item.audio(staged[n])
             with self._write() as db:
                 for n, item in enumerate(items):
@@ -790,6 +791,57 @@ class Store:
                 if str(exc) not in self.skipped:
                     self.skipped.append(str(exc))
         return sessions
+
+
+#: a temporary FLAC older than this is stale whoever made it, seconds
+STALE_TEMP_S = 3600.0
+_TEMP = re.compile(r"^\.(?:saving|importing)-(?:(\d+)-)?[0-9a-f]{32}\.flac$")
+
+
+def _temp_name(kind: str) -> str:
+    """A FLAC being written: hidden, and named with the writer's pid so a sweep knows its owner."""
+    return f".{kind}-{os.getpid()}-{uuid.uuid4().hex}.flac"
+
+
+def sweep_temp_audio(audio_dir: Path, *, now: float | None = None) -> list[Path]:
+    """Remove FLACs a killed save or import left half written; returns what was removed.
+
+    One is stale when the process named in it is gone, or when it is older
+    than :data:`STALE_TEMP_S` (a pid reused, a store shared between machines).
+    A live writer's file is left alone.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = list(audio_dir.iterdir())
+    except OSError:
+        return []
+    for path in candidates:
+        m = _TEMP.match(path.name)
+        if m is None:
+            continue
+        try:
+            old = now - path.stat().st_mtime > STALE_TEMP_S
+        except OSError:
+            continue
+        if old or (m.group(1) is not None and not _alive(int(m.group(1)))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process: assume it is still writing
+    return True
 
 
 def _remove(paths: Iterable[Path]) -> None:
