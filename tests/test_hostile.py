@@ -330,6 +330,14 @@ ROTTEN = {
 }
 
 
+def test_a_rotten_comment_is_left_out_with_a_warning(saved: Path) -> None:
+    _poke(saved, "UPDATE comments SET at_s = 'soon', author = 'Eve\x1b[2K' WHERE id = 1")
+    result = _cli("sessions", "show", "1")
+    assert result.exit_code == 0, result.output
+    assert "Slow down" not in result.stdout
+    assert result.stderr.count("Warning: a comment (id 1) of session 1") == 1
+
+
 @pytest.mark.parametrize("case", list(ROTTEN))
 def test_a_rotten_row_is_skipped_with_a_warning_and_the_rest_lists(
     case: str, saved: Path, tmp_path: Path

@@ -554,7 +554,7 @@ class Store:
             " ORDER BY at_s IS NOT NULL, at_s, created_at, id",
             [session_id],
         )
-        return [Comment(*row) for row in rows]
+        return [Comment(*row) for row in self._checked(rows, "comment", schema.CommentDoc)]
 
     def overrides(self, session_id: int) -> list[Override]:
         """A session's overrides, oldest first (the latest per check is the one in force)."""
@@ -563,7 +563,27 @@ class Store:
             " ORDER BY created_at, id",
             [session_id],
         )
-        return [Override(*row) for row in rows]
+        return [Override(*row) for row in self._checked(rows, "override", schema.OverrideDoc)]
+
+    def _checked(
+        self, rows: list[tuple[Any, ...]], kind: str, doc: type[Any]
+    ) -> list[tuple[Any, ...]]:
+        """The review rows that fit the schema; each one that does not noted in :attr:`skipped`."""
+        good = []
+        for row in rows:
+            item = dict(zip(doc.__struct_fields__, row[1:2] + row[3:], strict=True))
+            try:
+                schema.convert(item, doc)
+            except schema.SchemaError as exc:
+                line = (
+                    f"a {kind} (id {row[0]}) of session {row[2]} in {self.path} "
+                    f"cannot be read ({exc}) — it is left out"
+                )
+                if line not in self.skipped:
+                    self.skipped.append(line)
+                continue
+            good.append(row)
+        return good
 
     def reviewed_report(self, session: Session) -> Report:
         """The session's report with the lead's overrides applied."""
@@ -629,12 +649,10 @@ class Store:
         session = self._session(
             db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         )
-        overrides = [
-            Override(*row)
-            for row in db.execute(
-                f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?", (session_id,)
-            )
-        ]
+        rows = db.execute(
+            f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        overrides = [Override(*row) for row in self._checked(rows, "override", schema.OverrideDoc)]
         report = apply_overrides(session.report, overrides, session.weights or _default_weights())
         db.execute("UPDATE sessions SET score = ? WHERE id = ?", (report.score, session_id))
 
