@@ -559,3 +559,32 @@ def test_weights_are_checked_like_the_bundle_checks_them() -> None:
     from coach.team.store import _weights_json
 
     schema.decode(_weights_json(Weights.of(load_rubric(None))), schema.WeightsDoc)
+
+
+# -- the take is saved before anything is shown (the real model) ---------------------------
+
+
+@pytest.mark.model
+def test_a_take_is_saved_even_if_showing_it_fails(
+    coach_home: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coach.cli.scoring as scoring
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(scoring, "_emit", broken)
+    take = fixtures_dir / "t1_good_slt.flac"
+    result = _cli("score", take, "--model", "tiny.en", "--rep-company", "Globex [/i]")
+    assert isinstance(result.exception, RuntimeError)
+    with Store(coach_home / "coach.db") as store:
+        (session,) = store.sessions()
+    assert session.source == str(take)
+
+
+@pytest.mark.model
+def test_markup_in_a_flag_is_shown_as_typed_and_saved(coach_home: Path, fixtures_dir: Path) -> None:
+    take = fixtures_dir / "t1_good_slt.flac"
+    result = _cli("score", take, "--model", "tiny.en", "--rep-company", "Globex [/i]")
+    assert result.exit_code == 0, result.output
+    assert "Saved session 1" in result.stderr
