@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 
 from coach.cli import app
 from coach.team.review import Weights
-from coach.team.store import Adoption, Store, StoreError, sweep_temp_audio
+from coach.team.store import Adoption, Store, StoreError
+from coach.team.store_files import sweep_temp_audio
 from tests.scripts import GOOD, script_report
 
 runner = CliRunner()
@@ -306,7 +307,7 @@ def test_a_read_only_store_still_lists(saved: Path, monkeypatch: pytest.MonkeyPa
 
     _cli("sessions")  # settle the WAL first
     before = _rows(saved)
-    monkeypatch.setattr(store_module, "_writable", lambda path: False)
+    monkeypatch.setattr(store_module, "writable", lambda path: False)
     result = _cli("sessions", "--json")
     assert result.exit_code == 0, result.output
     assert result.stdout.count('"uid"') == 2

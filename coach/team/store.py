@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +26,14 @@ from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
 from coach.team import schema
 from coach.team.review import Comment, Override, Weights, apply_overrides
+from coach.team.store_files import (
+    diagnosis,
+    is_own_audio,
+    remove,
+    sweep_temp_audio,
+    temp_name,
+    writable,
+)
 
 if TYPE_CHECKING:
     from coach.rubric.checks import Status
@@ -102,28 +109,6 @@ class StoreError(CoachError):
 
 class RottenRow(StoreError):
     """A stored session whose fields no longer fit the schema (edited by hand, damaged)."""
-
-
-def _diagnosis(path: Path, exc: sqlite3.Error) -> str | None:
-    """What a SQLite error says about the store's file or disk, or ``None`` if nothing.
-
-    A read-only folder, a full disk or a file SQLite cannot open are not
-    "a database that is not ours": moving a good store aside would be the
-    wrong advice.
-    """
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_FULL") or "database or disk is full" in str(exc):
-        return f"the disk holding {path} is full — free some space and run it again"
-    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
-        return (
-            f"{path} cannot be written ({exc}) — check that you may write to it and its "
-            f"folder {path.parent}, or give another --store"
-        )
-    if name.startswith("SQLITE_IOERR"):
-        return f"cannot read or write {path} ({exc}) — check its disk"
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
-        return f"{path} is locked by another program ({exc}) — try again when it is done"
-    return None
 
 
 def store_path() -> Path:
@@ -249,7 +234,7 @@ class Store:
             self._db = self._open(write=write)
         except sqlite3.Error as exc:
             raise StoreError(
-                _diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"
+                diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"
             ) from None
         except OSError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
@@ -260,7 +245,7 @@ class Store:
         ``write=False`` (a command that only reads) falls back to reading a
         store that cannot be written (a read-only folder or file) as it is.
         """
-        if not write and self.path.is_file() and not _writable(self.path):
+        if not write and self.path.is_file() and not writable(self.path):
             return self._read_only()
         self.folder.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(
@@ -313,7 +298,7 @@ class Store:
                 (r[0], r[1]) for r in self._db.execute("SELECT type, name FROM sqlite_master")
             }
         except sqlite3.DatabaseError as exc:
-            if _diagnosis(self.path, exc):
+            if diagnosis(self.path, exc):
                 raise
             raise StoreError(
                 f"{self.path} is not a Voice Coach database ({exc}) — move it aside; "
@@ -403,7 +388,7 @@ class Store:
         try:
             if audio is not None:
                 audio_dir.mkdir(parents=True, exist_ok=True)
-                tmp = audio_dir / _temp_name("saving")
+                tmp = audio_dir / temp_name("saving")
                 write_flac(audio, tmp)
             with self._write() as db:
                 session_id = self._insert(
@@ -516,7 +501,7 @@ class Store:
         row = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])[0]
         fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
         audio = fields["audio_path"]
-        fields["audio_path"] = audio if isinstance(audio, str) and _is_own_audio(audio) else None
+        fields["audio_path"] = audio if isinstance(audio, str) and is_own_audio(audio) else None
         return Session(**fields, folder=self.folder)
 
     def by_uid(self, uid: str) -> Session | None:
@@ -707,22 +692,22 @@ class Store:
             for n, item in enumerate(items):
                 if item.audio is not None and self.by_uid(item.fields["uid"]) is None:
                     audio_dir.mkdir(parents=True, exist_ok=True)
-                    staged[n] = audio_dir / _temp_name("importing")
+                    staged[n] = audio_dir / temp_name("importing")
                     item.audio(staged[n])
             with self._write() as db:
                 for n, item in enumerate(items):
                     done.append(self._adopt_one(db, item, staged.pop(n, None), placed))
         except sqlite3.Error as exc:
-            _remove(placed)
+            remove(placed)
             raise self._failed("cannot import into", exc) from None
         except OSError as exc:
-            _remove(placed)
+            remove(placed)
             raise StoreError(f"cannot write imported audio in {audio_dir}: {exc}") from None
         except BaseException:
-            _remove(placed)
+            remove(placed)
             raise
         finally:
-            _remove(staged.values())
+            remove(staged.values())
         return done
 
     def _adopt_one(
@@ -767,7 +752,7 @@ class Store:
 
     def _failed(self, doing: str, exc: sqlite3.Error) -> StoreError:
         """One line for a SQLite error: what the disk or file says, else what failed."""
-        return StoreError(_diagnosis(self.path, exc) or f"{doing} {self.path}: {exc}")
+        return StoreError(diagnosis(self.path, exc) or f"{doing} {self.path}: {exc}")
 
     def _session(self, row: tuple[Any, ...]) -> Session:
         """A row as a :class:`Session`, its times, report and weights checked first.
@@ -809,72 +794,6 @@ class Store:
                 if str(exc) not in self.skipped:
                     self.skipped.append(str(exc))
         return sessions
-
-
-#: a temporary FLAC older than this is stale whoever made it, seconds
-STALE_TEMP_S = 3600.0
-_TEMP = re.compile(r"^\.(?:saving|importing)-(?:(\d+)-)?[0-9a-f]{32}\.flac$")
-
-
-def _temp_name(kind: str) -> str:
-    """A FLAC being written: hidden, and named with the writer's pid so a sweep knows its owner."""
-    return f".{kind}-{os.getpid()}-{uuid.uuid4().hex}.flac"
-
-
-def sweep_temp_audio(audio_dir: Path, *, now: float | None = None) -> list[Path]:
-    """Remove FLACs a killed save or import left half written; returns what was removed.
-
-    One is stale when the process named in it is gone, or when it is older
-    than :data:`STALE_TEMP_S` (a pid reused, a store shared between machines).
-    A live writer's file is left alone.
-    """
-    import time
-
-    now = time.time() if now is None else now
-    removed = []
-    try:
-        candidates = list(audio_dir.iterdir())
-    except OSError:
-        return []
-    for path in candidates:
-        m = _TEMP.match(path.name)
-        if m is None:
-            continue
-        try:
-            old = now - path.stat().st_mtime > STALE_TEMP_S
-        except OSError:
-            continue
-        if old or (m.group(1) is not None and not _alive(int(m.group(1)))):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # someone else's process: assume it is still writing
-    return True
-
-
-def _remove(paths: Iterable[Path]) -> None:
-    for path in list(paths):
-        path.unlink(missing_ok=True)
-
-
-def _is_own_audio(relative: str) -> bool:
-    """A stored audio path the store itself made: ``audio/<id>.flac``, nothing outside."""
-    return re.fullmatch(r"audio/[0-9]+\.flac", relative) is not None
-
-
-def _writable(path: Path) -> bool:
-    """Whether SQLite could write the store: the file and its folder (for the journal)."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
