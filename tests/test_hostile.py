@@ -126,6 +126,10 @@ BAD_ARGS: dict[str, tuple[list[str], str]] = {
         ["check", "{script}", "--rep-name", "x" * 2**20],
         "--rep-name is 1048576 characters long — keep it under 200",
     ),
+    "rep-filter-not-utf8": (
+        ["sessions", "--rep", "Chris \udcff"],
+        "a value to look up is not valid UTF-8 text — retype it",
+    ),
     "comment-not-utf8": (
         ["review", "1", "--comment", "bad \udcfe"],
         "--comment is not valid UTF-8 text — retype it",
