@@ -146,6 +146,10 @@ BAD_ARGS: dict[str, tuple[list[str], str]] = {
         ["score", "{take}", "--max-minutes", "nan", "--no-save"],
         "--max-minutes must be over 0 and at most 1440, got nan",
     ),
+    "sent-on-year-9999": (
+        ["score", "{take}", "--sent-on", "9999-12-31T23:59:59-05:00", "--prospect", "Dana"],
+        "--sent-on '9999-12-31T23:59:59-05:00' is outside 1970–2200",
+    ),
     "report-over-notes": (
         ["report", "--out", "{tmp}/notes.txt"],
         "--out */notes.txt already exists and is not a team report — give --force to replace it",

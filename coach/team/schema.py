@@ -51,8 +51,17 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
     """Exact keys: nothing unexpected reaches the store's columns or the views."""
 
 
+def in_range(when: datetime) -> bool:
+    """Whether an aware time is within :data:`EARLIEST`–:data:`LATEST`."""
+    try:
+        return EARLIEST <= when <= LATEST
+    except OverflowError:  # a zone offset past the calendar's edge
+        return False
+
+
 def _sane(when: datetime | None) -> None:
-    if when is not None and not EARLIEST <= when <= LATEST:
+    """Refuse a time outside the range (a ValueError: msgspec reports it with its path)."""
+    if when is not None and not in_range(when):
         raise ValueError(f"{when.isoformat()} is outside {EARLIEST.year}–{LATEST.year}")
 
 

@@ -382,6 +382,10 @@ class Store:
         a half-written file.
         """
         from coach.speech.audio import write_flac
+        from coach.team.cadence import iso, parse_when
+
+        # In the store's form (UTC, Z) whatever ISO time or date was given: read back as saved.
+        sent_at = None if sent_at is None else iso(parse_when(sent_at))
 
         audio_dir = self.folder / "audio"
         tmp: Path | None = None
