@@ -100,13 +100,42 @@ def _acoustics_pool() -> Executor:
 
         if "fork" in multiprocessing.get_all_start_methods() and not _FORK_HUNG:
             fork = multiprocessing.get_context("fork")
-            _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=fork))
+            _POOL.append(
+                ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=fork,
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            )
         else:
             _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-acoustics"))
     return _POOL[0]
 
 
 _FORK_HUNG = False
+#: how often the acoustics worker checks that the coach that forked it is still there, seconds
+PARENT_POLL_S = 0.25
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the worker: exit as soon as the coach process that made it is gone.
+
+    A ``kill -9`` of ``coach score`` leaves no clean-up behind; without this
+    the worker (~265 MB, the store open) would wait on its pipe for good.  A
+    thread watches the parent's pid rather than a parent-death signal: that
+    signal fires when the *thread* that forked exits, and a batch forks from
+    a worker thread that ends before the process does.
+    """
+    if os.getppid() != parent:
+        os._exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="coach-parent-watch", daemon=True).start()
 
 
 def _drop_pool() -> None:

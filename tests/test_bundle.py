@@ -307,19 +307,23 @@ def test_session_whose_audio_is_gone_is_exported_without_it(store_a: Store, tmp_
         assert carried is not None and carried.audio is None
 
 
-def test_export_refuses_a_session_import_would_refuse(store_a: Store, tmp_path: Path) -> None:
+def test_export_leaves_out_a_row_that_cannot_be_read(store_a: Store, tmp_path: Path) -> None:
     db = sqlite3.connect(store_a.path)
     db.execute("UPDATE sessions SET report_json = ? WHERE id = 3", ('{"schema": "x/1"}',))
     db.commit()
     db.close()
     out = tmp_path / "takes.zip"
-    result = _cli("export", "--store", store_a.path, "--out", out)
-    assert _error_line(result) == (
-        f"Error: cannot export session 3 (uid {store_a.get(3).uid}): its report is not a "
-        "coach.report/1 object — import would refuse it; leave it out (give session ids)"
+    named = _cli("export", 3, "--store", store_a.path, "--out", out)
+    assert _error_line(named) == (
+        f"Error: session 3 in {store_a.path} cannot be read (Invalid enum value 'x/1' - at "
+        "`$.schema`) — coach sessions delete 3 removes it"
     )
     assert not out.exists()
-    assert _uids_in(_export(store_a, out, 1, 2)) == [store_a.get(1).uid, store_a.get(2).uid]
+    # Without ids the rotten row is left out, named on stderr, and the rest goes.
+    result = _cli("export", "--store", store_a.path, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Warning: session 3 in " in result.stderr
+    assert _uids_in(out) == [store_a.get(1).uid, store_a.get(2).uid]
 
 
 # -- bundles import must refuse ------------------------------------------------------
@@ -427,6 +431,46 @@ def _drop(key: str) -> Callable[[dict[str, Any]], None]:
     return lambda obj: obj.__delitem__(key)
 
 
+def _last(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Spoil the last session: before #14 the ones before it were imported by then."""
+    return lambda manifest: change(manifest["sessions"][-1])
+
+
+def _reviewed_with(weights: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """The last session gets an override (a copy of the first's, new uid) and these weights."""
+
+    def change(manifest: dict[str, Any]) -> None:
+        override = dict(manifest["sessions"][0]["overrides"][0], uid="e" * 32)
+        manifest["sessions"][-1]["overrides"] = [override]
+        manifest["sessions"][-1]["weights"] = weights
+
+    return change
+
+
+def _report_at(*path: Any, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(session: dict[str, Any]) -> None:
+        obj = session["report"]
+        for key in path[:-1]:
+            obj = obj[key]
+        obj[path[-1]] = value
+
+    return change
+
+
+def _first_evidence(value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(session: dict[str, Any]) -> None:
+        check = next(c for c in session["report"]["checks"] if c["evidence"])
+        check["evidence"][0]["start"] = value
+
+    return change
+
+
+_WEIGHTS = {c: 10.0 for c in load_rubric(None).weights()}
+_POINTS = {"pass": 1.0, "warn": 0.5, "fail": 0.0}
+_WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00" + b"\x00" * 64
+_AT = "manifest.json: * - at `$.sessions"
+
+
 # (build, the error after "Error: <bundle>: ", with {uid} and {audio}; * matches anything)
 REFUSED: dict[str, tuple[Build, str]] = {
     "dot-dot": (_plus("../evil.flac"), "entry '../evil.flac' climbs out of the folder with '..'"),
@@ -462,27 +506,28 @@ REFUSED: dict[str, tuple[Build, str]] = {
     ),
     "missing-field": (
         _changed(_first(_drop("score"))),
-        "session 1 of manifest.json lacks score",
+        "manifest.json: Object missing required field `score` - at `$.sessions[0]`",
     ),
     "wrong-type": (
         _changed(_first(_set("touch", "one"))),
-        'session 1 of manifest.json: touch is "one", not a touch number (1 or more) or null',
+        "manifest.json: Expected `int | null`, got `str` - at `$.sessions[0].touch`",
     ),
     "bad-uid": (
         _changed(_first(_set("uid", "../../etc/passwd"))),
-        'session 1 of manifest.json: uid is "../../etc/passwd", not 32 lowercase hex digits',
+        "manifest.json: Expected `str` matching regex * - at `$.sessions[0].uid`",
     ),
     "report-schema": (
         _changed(_first(lambda s: s["report"].__setitem__("schema", "coach.report/9"))),
-        "session 1 of manifest.json (uid {uid}): its report is not a coach.report/1 object",
+        "manifest.json: Invalid enum value 'coach.report/9' - at `$.sessions[0].report.schema`",
     ),
     "report-truncated": (
         _changed(_first(lambda s: s["report"].__delitem__("checks"))),
-        "session 1 of manifest.json (uid {uid}): its report lacks 'checks'",
+        "manifest.json: Object missing required field `checks` - at `$.sessions[0].report`",
     ),
     "key-into-sql": (
         _changed(_first(_sql_key)),
-        "session 1 of manifest.json (uid {uid}): comment 1 has unknown field 'text) VALUES *",
+        "manifest.json: Object contains unknown field `text) VALUES *` - at "
+        "`$.sessions[0].comments[0]`",
     ),
     "override-unknown-check": (
         _changed(_first(lambda s: s["overrides"][0].__setitem__("check_id", "charisma"))),
@@ -500,11 +545,89 @@ REFUSED: dict[str, tuple[Build, str]] = {
     ),
     "audio-not-flac": (
         _replace_audio(b"RIFF\x24\x00\x00\x00WAVEfmt "),
-        "entry '{audio}' is not FLAC audio",
+        "entry '{audio}' is not FLAC audio (no fLaC magic)",
     ),
     "audio-bad-crc": (_bad_crc, "entry '{audio}' cannot be read (Bad CRC-32 for file *)"),
     "not-a-zip": (_raw(b"Dear lead, here are my takes.\n"), "is not a zip file (*)"),
     "empty": (_raw(b""), "is empty"),
+    # -- #14: bundles that passed the old checks and then crashed or spoiled the store --
+    "points-missing-with-override": (
+        _changed(_reviewed_with({"weights": _WEIGHTS, "points": {"warn": 0.5, "fail": 0.0}})),
+        _AT + "[2].weights.points`",
+    ),
+    "points-1000": (
+        _changed(_reviewed_with({"weights": _WEIGHTS, "points": {**_POINTS, "pass": 1000}})),
+        _AT + "[2].weights.points.pass`",
+    ),
+    "weights-1e308": (
+        _changed(_reviewed_with({"weights": {**_WEIGHTS, "hook": 1e308}, "points": _POINTS})),
+        _AT + "[2].weights.weights[...]`",
+    ),
+    "touch-10**30": (_changed(_last(_set("touch", 10**30))), _AT + "[2].touch`"),
+    "score-10**30": (_changed(_last(_set("score", 10**30))), _AT + "[2].score`"),
+    "comment-at-10**30": (
+        _changed(_first(lambda s: s["comments"][0].__setitem__("at_s", 10**30))),
+        _AT + "[0].comments[0].at_s`",
+    ),
+    "created-year-1": (
+        _changed(_last(_set("created_at", "0001-01-01T00:00:00+05:00"))),
+        _AT + "[2]`",
+    ),
+    "created-year-9999": (
+        _changed(_last(_set("created_at", "9999-12-31T23:59:59-05:00"))),
+        _AT + "[2]`",
+    ),
+    "created-naive": (
+        _changed(_last(_set("created_at", "2025-03-01T10:00:00"))),
+        _AT + "[2].created_at`",
+    ),
+    "sent-naive": (
+        _changed(_last(_set("sent_at", "2025-03-01T10:00:00"))),
+        _AT + "[2].sent_at`",
+    ),
+    "wpm-text": (
+        _changed(_last(_report_at("metrics", "wpm", value="fast"))),
+        _AT + "[2].report.metrics.wpm`",
+    ),
+    "message-number": (
+        _changed(_last(lambda s: s["report"]["checks"][0].__setitem__("message", 12345))),
+        _AT + "[2].report.checks[0].message`",
+    ),
+    "evidence-start-text": (
+        _changed(_last(_first_evidence("soon"))),
+        _AT + "[2].report.checks[*].evidence[0].start`",
+    ),
+    "report-score-text": (
+        _changed(_last(_report_at("score", value="90"))),
+        _AT + "[2].report.score`",
+    ),
+    "word-time-1e300": (
+        _changed(_first(_report_at("transcript", "words", 0, "end", value=1e300))),
+        _AT + "[0].report.transcript.words[0].end`",
+    ),
+    "uid-newline": (
+        _changed(_last(lambda s: s.__setitem__("uid", s["uid"] + "\n"))),
+        _AT + "[2].uid`",
+    ),
+    "rep-escape-sequence": (
+        _changed(_last(_set("rep", "Eve\x1b[2K\rAlice"))),
+        _AT + "[2].rep`",
+    ),
+    "author-osc-52": (
+        _changed(
+            _first(lambda s: s["comments"][0].__setitem__("author", "\x1b]52;c;ZXZpbA==\x07"))
+        ),
+        _AT + "[0].comments[0].author`",
+    ),
+    "rep-1-mb": (_changed(_last(_set("rep", "x" * 2**20))), _AT + "[2].rep`"),
+    "audio-flac-magic-then-wav": (
+        _replace_audio(b"fLaC" + _WAV),
+        "entry '{audio}' is not FLAC audio (no STREAMINFO block)",
+    ),
+    "audio-flac-magic-alone": (
+        _replace_audio(b"fLaC"),
+        "entry '{audio}' is not FLAC audio (its metadata is cut short)",
+    ),
 }
 
 

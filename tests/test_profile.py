@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
+from coach.errors import ProfileError
 from coach.practice.profile import Profile, load_profile, save_profile
 
 runner = CliRunner()
@@ -90,10 +91,17 @@ def test_an_empty_profile_says_how_to_set_it() -> None:
 
 
 def test_text_with_quotes_and_unicode_survives_the_file(tmp_path: Path) -> None:
-    tricky = Profile('Zoë "Z" O\'Neil \\ 😀', "Ü\tCo\x7f", "+44 20 7946 0018", "z@x.example", 133.5)
+    tricky = Profile('Zoë "Z" O\'Neil \\ 😀', "Ü Co", "+44 20 7946 0018", "z@x.example", 133.5)
     path = save_profile(tricky, tmp_path / "p.toml")
     assert tomllib.loads(path.read_text(encoding="utf-8"))["name"] == tricky.name
     assert load_profile(path) == tricky
+
+
+def test_control_characters_in_a_profile_are_refused(tmp_path: Path) -> None:
+    """A name is shown in the terminal: an escape sequence in it could rewrite the screen (#14)."""
+    path = save_profile(Profile("Eve\x1b[2K\rAlice", "Ü\tCo\x7f"), tmp_path / "p.toml")
+    with pytest.raises(ProfileError, match="name must be one line of text"):
+        load_profile(path)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from coach.cli import app
 from coach.report import report_from_json, to_json
 from coach.speech.audio import load
-from coach.team.store import MIGRATIONS, Store, StoreError
+from coach.team.store import MIGRATIONS, Adoption, Store, StoreError
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
@@ -305,7 +305,7 @@ def test_score_saves_one_session_with_its_flac(fixtures_dir: Path, coach_home: P
 def test_adopt_refuses_keys_that_are_not_columns(store: Store) -> None:
     fields = {"uid": "a" * 32, "created_at": "2026-11-01T00:00:00Z", "score": 50}
     with pytest.raises(ValueError, match="not columns of the store: evil"):
-        store.adopt({**fields, "evil": 1}, audio=None, comments=[], overrides=[])
+        store.adopt([Adoption({**fields, "evil": 1}, audio=None, comments=[], overrides=[])])
     with pytest.raises(ValueError, match="session_id"):
-        store.adopt(fields, audio=None, comments=[{"session_id": 9}], overrides=[])
+        store.adopt([Adoption(fields, audio=None, comments=[{"session_id": 9}], overrides=[])])
     assert store.sessions() == []

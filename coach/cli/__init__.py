@@ -16,12 +16,13 @@ so ``coach --help`` is instant.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from coach.cli import cards, practice, profile, reviewing, scoring, sessions, share, team
 from coach.cli.output import err
@@ -35,8 +36,8 @@ class CoachGroup(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except CoachError as exc:
-            # Escaped: messages quote card syntax like "[rep]", which rich would eat as markup.
-            err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+            # A Text, not markup: messages quote card syntax like "[rep]" and user text.
+            err.print(Text.assemble(("Error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise SystemExit(2) from None
         except KeyboardInterrupt:
             err.print("Interrupted.")
@@ -62,11 +63,40 @@ app.add_typer(share.app)
 app.add_typer(team.app)
 
 
+def _output_failed(exc: OSError) -> None:
+    """stdout is a full disk or gone: one line on stderr (if it can take one), exit 2 now.
+
+    ``os._exit``: Python's own exit would flush stdout again and print a traceback.
+    """
+    try:
+        sys.stderr.write(
+            f"Error: cannot write the output ({exc.strerror or exc}) — "
+            "write it to a disk with space, or to the terminal\n"
+        )
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(2)
+
+
 def main() -> None:
     """Console-script entry point."""
+    for stream in (sys.stdout, sys.stderr):
+        # PYTHONIOENCODING=ascii or a C locale: show what cannot be encoded escaped, not crash.
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         app()
+        sys.stdout.flush()
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EPIPE):
+            _output_failed(exc)
+        raise
     except SystemExit as done:
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            _output_failed(exc)
         record = sys.modules.get("coach.practice.record")
         if record is not None and record.audio_wedged():
             # PortAudio's exit handler would block on the stream that would not

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from coach.cli.options import CoachCommand
 from coach.cli.output import err, out
@@ -46,9 +45,7 @@ def prompts_cmd(ctx: typer.Context) -> None:
     table.add_column("Touch", justify="right")
     table.add_column("Prospect")
     for card in cards:
-        table.add_row(
-            escape(card.id), escape(card.title), str(card.touch), escape(_prospect_line(card))
-        )
+        table.add_row(card.id, card.title, str(card.touch), _prospect_line(card))
     out.print(table)
     out.print("Show one: coach prompts show ID; practise it: coach record --scenario ID")
 

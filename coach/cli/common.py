@@ -2,23 +2,20 @@
 
 The rubric context is built from the profile, then the card, then the flags;
 the store is opened before scoring so a bad one is reported first; a take is
-saved after it is shown, so a store problem never costs the rep the feedback.
+saved before it is shown (nothing in the showing can lose it), and a store
+problem is reported after the feedback, so it never costs the rep that either.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-
-from coach.cli.output import err, out
+from coach.cli.output import err, out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -56,6 +53,16 @@ def _context(
     from coach.practice.profile import load_profile, profile_path
     from coach.speech.numbers import normalize_number
 
+    for option, flag in (
+        ("--rep-name", rep_name),
+        ("--rep-company", rep_company),
+        ("--rep-email", rep_email),
+        ("--prospect", prospect),
+        ("--prospect-company", prospect_company),
+        ("--callback", callback),
+    ):
+        _user_text(option, flag)
+    _user_text("--situation", situation, name=False)
     profile = load_profile()
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
     rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
@@ -97,6 +104,39 @@ def _context(
     return replace(context, rep=rep, prospect=who).with_touch(touch)
 
 
+#: the longest name a flag takes (a rep, a company, a reviewer), characters
+MAX_NAME = 200
+#: the longest free text a flag takes (a comment, a reason), characters
+MAX_TEXT = 10_000
+
+
+def _user_text(option: str, value: str | None, *, name: bool = True) -> str | None:
+    """Check text typed on the command line before it is judged, saved or shown.
+
+    A name is one line without control characters and at most
+    :data:`MAX_NAME` characters (a megabyte-long name made the rubric's
+    patterns crawl); free text may hold newlines.  Bytes that are not UTF-8
+    (Python keeps them as surrogates) are refused: they cannot be stored.
+    """
+    from coach.team.schema import CONTROL
+
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CoachError(f"{option} is not valid UTF-8 text — retype it") from None
+    limit = MAX_NAME if name else MAX_TEXT
+    if len(value) > limit:
+        raise CoachError(f"{option} is {len(value)} characters long — keep it under {limit}")
+    bad = CONTROL.search(value if name else value.replace("\n", "").replace("\t", ""))
+    if bad:
+        raise CoachError(
+            f"{option} has a control character (U+{ord(bad.group()):04X}) — type it as plain text"
+        )
+    return value
+
+
 def _card_id(card: str | None) -> str:
     """The id of the card ``--card`` names, or "" without one (for the saved session)."""
     if not card:
@@ -116,6 +156,23 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
 
     with Store(path) as store:
         yield store
+
+
+@contextmanager
+def _reading(path: Path | None, *, write: bool = False) -> Iterator[Store]:
+    """A store for a command that only reads it (it may be read-only), warning of skipped rows.
+
+    A row that cannot be read is left out of every listing; each is named
+    once on stderr, after the command's output, with the way to remove it.
+    """
+    from coach.team.store import Store
+
+    with Store(path, write=write) as store:
+        try:
+            yield store
+        finally:
+            for line in store.skipped:
+                err.print(f"Warning: {line}", markup=False, soft_wrap=True)
 
 
 @dataclass(frozen=True)
@@ -192,7 +249,7 @@ def _save(
     try:
         samples = load(report.source, max_minutes=max_minutes).samples
     except AudioError as exc:  # gone or changed since it was scored: keep the report anyway
-        err.print(f"Warning: no audio kept — {escape(str(exc))}", soft_wrap=True)
+        err.print(f"Warning: no audio kept — {exc}", soft_wrap=True)
         samples = None
     session = store.save(
         report,
@@ -240,7 +297,7 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = F
             if many
             else to_json(reports[0], explain=explain)
         )
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     for r in reports:
         out.print(report_view(r))

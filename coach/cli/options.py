@@ -54,6 +54,7 @@ TouchOpt = Annotated[
         "--touch",
         "-t",
         min=1,
+        max=1000,
         metavar="N",
         help="Which voicemail to this prospect: 1, 2 or 3.",
         show_default=False,
@@ -174,6 +175,7 @@ BeamSizeOpt = Annotated[
     typer.Option(
         "--beam-size",
         min=1,
+        max=20,
         metavar="N",
         help="Whisper beam width (1 is fastest).",
         rich_help_panel=MODEL,
@@ -230,6 +232,7 @@ TouchFilterOpt = Annotated[
         "--touch",
         "-t",
         min=1,
+        max=1000,
         metavar="N",
         help="Only takes for this touch.",
         rich_help_panel=FILTERS,

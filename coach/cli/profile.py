@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from coach.cli.output import err, out
 from coach.errors import CoachError
@@ -61,7 +60,7 @@ def profile_set(
         )
     profile = update_profile(load_profile(), **changes)
     path = save_profile(profile)
-    err.print(f"Saved {escape(str(path))}", soft_wrap=True)
+    err.print(f"Saved {path}", soft_wrap=True)
     _show_profile(profile)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from coach.cli.common import _reading
 from coach.cli.options import CoachCommand, RepFilterOpt, ReviewJsonOpt, StoreOpt
-from coach.cli.output import err, out
+from coach.cli.output import err, out, write_json
 from coach.cli.sessions import sessions_table, show_session
 from coach.errors import CoachError
 
@@ -71,9 +70,8 @@ def review(
 
     Example: coach review 12 --override hook=pass --reason "The peer name is the hook here"
     """
-    from coach.team.store import Store
-
-    with Store(store) as opened:
+    changing = bool(comment or at or override or reason or done)
+    with _reading(store, write=changing) as opened:
         if session_id is None:
             if comment or at or override or reason or done:
                 raise CoachError("say which session: coach review ID --comment …")
@@ -107,8 +105,12 @@ def _record(
     author: str,
 ) -> bool:
     """Validate every part of the review first, then save it; True when something was saved."""
+    from coach.cli.common import _user_text
     from coach.team.review import parse_at, parse_override
 
+    _user_text("--comment", comment, name=False)
+    _user_text("--reason", reason, name=False)
+    _user_text("--by", author)
     if at is not None and comment is None:
         raise CoachError("--at pins a comment: give --comment too")
     at_s = None if at is None else parse_at(at)
@@ -146,7 +148,7 @@ def _queue(store: Store, *, rep: str | None, as_json: bool) -> None:
             "store": str(store.path),
             "sessions": [s.summary() for s in queue],
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not queue:
         out.print(f"Nothing to review in {store.path}.", markup=False, soft_wrap=True)

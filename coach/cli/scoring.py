@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from coach.cli.common import (
     Sending,
@@ -203,12 +203,30 @@ def _score(
             ):
                 if isinstance(result, CoachError):
                     failures.append((str(f), str(result)))
-                    err.print(f"[bold red]Error:[/] {escape(str(result))}", soft_wrap=True)
+                    err.print(Text.assemble(("Error:", "bold red"), f" {result}"), soft_wrap=True)
                 else:
                     reports.append(result)
                 progress.update(task, description=f"Scored {f.name}")
                 progress.advance(task)
 
+    # Saved before anything is shown, so nothing in the showing can cost the take; a store
+    # problem is reported after the feedback, so it does not cost the rep the feedback either.
+    began = time.perf_counter()
+    unsaved: CoachError | None = None
+    for report in reports:
+        try:
+            _save(
+                store,
+                report,
+                context,
+                card_id=card_id,
+                max_minutes=max_minutes,
+                rubric=judged_by,
+                sending=sending,
+            )
+        except CoachError as exc:
+            unsaved = unsaved or exc
+    _share_time(reports, "save", time.perf_counter() - began)
     # Several takes in the terminal: the summary table, not a wall of reports.
     began = time.perf_counter()
     if reports and (as_json or not many):
@@ -218,20 +236,9 @@ def _score(
 
         out.print(summary_table(reports, failures))
     _share_time(reports, "render", time.perf_counter() - began)
-    # Saved after showing: a store problem must not cost the rep the feedback.
-    began = time.perf_counter()
-    for report in reports:
-        _save(
-            store,
-            report,
-            context,
-            card_id=card_id,
-            max_minutes=max_minutes,
-            rubric=judged_by,
-            sending=sending,
-        )
-    _share_time(reports, "save", time.perf_counter() - began)
     _print_timings(reports)
+    if unsaved is not None:
+        raise unsaved
     if failures:
         raise SystemExit(2)
     raise SystemExit(_exit_code(reports, strict=strict))

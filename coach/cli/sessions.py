@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from coach.cli.common import _emit, _since_day
+from coach.cli.common import _emit, _reading, _since_day
 from coach.cli.options import (
     CoachCommand,
     MinScoreOpt,
@@ -19,7 +16,7 @@ from coach.cli.options import (
     StoreOpt,
     TouchFilterOpt,
 )
-from coach.cli.output import out
+from coach.cli.output import out, write_json
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -61,10 +58,9 @@ def sessions_cmd(
     if ctx.invoked_subcommand is not None:
         ctx.obj = store
         return
-    from coach.team.store import Store
 
     day = _since_day(since)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         found = opened.sessions(
             rep=rep, touch=touch, since=day, min_score=min_score, prospect=prospect
         )
@@ -75,7 +71,7 @@ def sessions_cmd(
             "store": str(path),
             "sessions": [s.summary() for s in found],
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not found:
         filtered = any(v is not None for v in (rep, touch, since, min_score, prospect))
@@ -94,6 +90,7 @@ def sessions_cmd(
 def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = False) -> Table:
     """Saved takes, one row each; ``reviewed`` adds when a lead reviewed each."""
     from rich.table import Table
+    from rich.text import Text
 
     from coach.views.terminal import score_style
 
@@ -109,18 +106,18 @@ def sessions_table(sessions: list[Session], title: str, *, reviewed: bool = Fals
     table.add_column("Top fix", ratio=1)
     for s in sessions:
         touch = "—" if s.touch is None else str(s.touch) + (" sent" if s.sent_at else "")
-        row = [
+        row: list[str | Text] = [
             str(s.id),
             _local_time(s.created_at),
-            escape(s.rep) or "—",
-            escape(s.card_id) or "—",
+            s.rep or "—",
+            s.card_id or "—",
             touch,
-            f"[{score_style(s.score)}]{s.score}[/]",
+            Text(str(s.score), style=score_style(s.score)),
         ]
         if reviewed:
             row.append("—" if s.reviewed_at is None else "✔ " + _local_time(s.reviewed_at)[:10])
         fix = s.top_fix if len(s.top_fix) <= 60 else s.top_fix[:59].rstrip() + "…"
-        table.add_row(*row, escape(fix) or "—")
+        table.add_row(*row, fix or "—")
     return table
 
 
@@ -130,7 +127,7 @@ def _local_time(created_at: str) -> str:
 
     try:
         return datetime.fromisoformat(created_at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
+    except (ValueError, OverflowError):  # a time at the calendar's edge: shown as stored
         return created_at
 
 
@@ -145,9 +142,8 @@ def sessions_show(
 
     Example: coach sessions show 12
     """
-    from coach.team.store import Store
 
-    with Store(store or ctx.obj) as opened:
+    with _reading(store or ctx.obj) as opened:
         show_session(opened, opened.get(session_id), as_json=as_json)
 
 
@@ -165,7 +161,7 @@ def show_session(store: Store, session: Session, *, as_json: bool) -> None:
             {"at_s": c.at_s, "text": c.text, "author": c.author, "created_at": c.created_at}
             for c in comments
         ]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     who = ", ".join(
         v

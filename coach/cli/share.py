@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from coach.cli.common import _since_day
+from coach.cli.common import _reading, _since_day
 from coach.cli.options import (
     CoachCommand,
     MinScoreOpt,
@@ -63,14 +62,13 @@ def export_cmd(
     Example: coach export --rep "Chris Walker" --since 2025-03-01 --out chris.zip
     """
     from coach.team.bundle import export_bundle
-    from coach.team.store import Store
 
     filters = {"--rep": rep, "--touch": touch, "--since": since, "--min-score": min_score}
     if ids and any(v is not None for v in filters.values()):
         given = ", ".join(k for k, v in filters.items() if v is not None)
         raise CoachError(f"give session ids or filters, not both (ids and {given})")
     day = _since_day(since)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         if ids:
             chosen = _by_id(opened, ids)
         else:
@@ -84,7 +82,7 @@ def export_cmd(
             )
         done = export_bundle(opened, chosen, bundle, force=force)
     for warning in done.warnings:
-        err.print(f"Warning: {escape(warning)}", soft_wrap=True)
+        err.print(f"Warning: {warning}", soft_wrap=True)
     out.print(
         f"Exported {_count(done.sessions, 'session')} ({done.with_audio} with audio, "
         f"{_count(done.review_items, 'review item')}), {_size(done.size)}, to {done.path}",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli.common import _since_day
+from coach.cli.common import _reading, _since_day
 from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
-from coach.cli.output import out
+from coach.cli.output import out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -44,18 +42,17 @@ def progress(
     Example: coach progress --rep "Chris Walker" --since 2025-03-01
     """
     from coach.team.progress import Entry, team_progress, to_json
-    from coach.team.store import Store
     from coach.views.team import progress_view
 
     day = _since_day(since)
-    with Store(store) as opened:
+    with _reading(store) as opened:
         sessions = opened.sessions(rep=rep, since=day)
         entries = [Entry.of(s, opened.reviewed_report(s)) for s in sessions]
         path = opened.path
     team = team_progress(entries)
     if as_json:
         payload = {**to_json(team), "store": str(path), "rep": rep, "since": since}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(payload)
         return
     if not entries:
         out.print(_nothing(path, rep=rep, since=since), markup=False, soft_wrap=True)
@@ -72,6 +69,9 @@ def report(
         Path,
         typer.Option("--out", "-o", metavar="FILE.html", help="The HTML file to write."),
     ] = Path("team-report.html"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out even if it is not an earlier report.")
+    ] = False,
     store: StoreOpt = None,
 ) -> None:
     """Write the team report: one HTML file to open in any browser, offline.
@@ -85,12 +85,11 @@ def report(
     Example: coach report --since 2025-03-01 --out team.html
     """
     from coach.team.progress import Entry, team_progress
-    from coach.team.store import Store
     from coach.views.html import build_html
 
     day = _since_day(since)
-    target = _output(out_path)
-    with Store(store) as opened:
+    target = _output(out_path, force=force)
+    with _reading(store) as opened:
         takes = [_take_view(opened, s) for s in opened.sessions(rep=rep, since=day)]
         path = opened.path
     if not takes:
@@ -142,9 +141,21 @@ def _audio_bytes(session: Session) -> tuple[bytes | None, str]:
         return None, f"The audio file cannot be read: {session.audio} ({exc.strerror})"
 
 
-def _output(path: Path) -> Path:
-    """Refuse an --out that cannot be a new file before any work is done."""
+#: how an earlier team report starts: one is replaced without --force, any other file is not
+REPORT_MARK = b"<title>Voicemail Coach \xe2\x80\x94 team report</title>"
+
+
+def _output(path: Path, *, force: bool = False) -> Path:
+    """Refuse an --out that cannot be a new file (or an earlier report) before any work is done.
+
+    An earlier report is replaced, so refreshing one is one command; any other
+    file (``--out notes.txt``) needs ``--force``, as ``coach export`` does.
+    """
     path = path.expanduser()
+    if path.exists() and not path.is_dir() and not force and not _earlier_report(path):
+        raise CoachError(
+            f"--out {path} already exists and is not a team report — give --force to replace it"
+        )
     if path.is_dir():
         raise CoachError(f"--out {path} is a folder — give a file name, e.g. {path / 'team.html'}")
     if not path.parent.is_dir():
@@ -152,6 +163,14 @@ def _output(path: Path) -> Path:
             f"--out {path}: the folder {path.parent} does not exist — create it or choose another"
         )
     return path
+
+
+def _earlier_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return REPORT_MARK in fh.read(4096)
+    except OSError:
+        return False
 
 
 def _write(path: Path, text: str) -> int:

@@ -11,6 +11,7 @@ over packaged ones with the same id).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from coach.context import Context, Offer, Prospect, Rep
 from coach.errors import CardError
-from coach.paths import data_dir
+from coach.paths import NotSettingsFile, data_dir, read_settings
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ _TABLES: dict[str, type[Rep] | type[Prospect] | type[Offer] | type[Brief]] = {
     "brief": Brief,
 }
 _TOP = {"id": str, "title": str, "touch": int}
+#: control characters (C0, DEL, C1): a card's text is shown in the terminal
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _table(path: Path, name: str, raw: Any, cls: type[Any]) -> Any:
@@ -73,6 +76,8 @@ def _table(path: Path, name: str, raw: Any, cls: type[Any]) -> Any:
             )
         if not isinstance(value, str):
             raise CardError(f"{path}: {name}.{key} must be text, got {value!r}")
+        if CONTROL.search(value.replace("\n", "").replace("\t", "")):
+            raise CardError(f"{path}: {name}.{key} has a control character — write it as text")
     return cls(**{k: v.strip() for k, v in raw.items()})
 
 
@@ -87,15 +92,19 @@ def load_card(path: str | Path) -> Card:
     """
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_settings(p))
     except FileNotFoundError:
         raise CardError(f"{p}: no such scenario card") from None
+    except NotSettingsFile as exc:
+        raise CardError(f"{p} {exc}") from None
     except IsADirectoryError:
         raise CardError(f"{p} is a folder — give a .toml scenario card") from None
     except UnicodeDecodeError:
         raise CardError(f"{p}: not a text file — give a .toml scenario card") from None
     except tomllib.TOMLDecodeError as exc:
         raise CardError(f"{p}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise CardError(f"{p}: cannot read the card ({exc.strerror or exc})") from None
     for key in data:
         if key not in _TOP and key not in _TABLES:
             expected = ", ".join([*_TOP, *(f"[{t}]" for t in _TABLES)])
@@ -106,7 +115,9 @@ def load_card(path: str | Path) -> Card:
         value = data[key]
         if not isinstance(value, kind) or isinstance(value, bool):
             raise CardError(f"{p}: {key} must be {kind.__name__}, got {value!r}")
-    if data["touch"] < 1:
+        if isinstance(value, str) and (CONTROL.search(value) or len(value) > 200):
+            raise CardError(f"{p}: {key} must be one line of text, at most 200 characters")
+    if not 1 <= data["touch"] <= 1000:
         raise CardError(f"{p}: touch must be 1, 2 or 3, got {data['touch']}")
     parts = {name: _table(p, name, data.get(name, {}), cls) for name, cls in _TABLES.items()}
     return Card(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import ProfileError
-from coach.paths import config_dir
+from coach.paths import NotSettingsFile, config_dir, read_settings
 
 WPM_RANGE = (60.0, 300.0)
 """Speaking paces a profile accepts, words per minute (the same band as ``--wpm``)."""
@@ -47,6 +48,7 @@ class Profile:
 
 
 _TEXT = ("name", "company", "phone", "email")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def profile_path() -> Path:
@@ -64,9 +66,11 @@ def load_profile(path: Path | None = None) -> Profile:
     """
     p = path or profile_path()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_settings(p))
     except FileNotFoundError:
         return Profile()
+    except NotSettingsFile as exc:
+        raise ProfileError(f"{p} {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         raise ProfileError(f"{p} is not valid TOML — fix it or run coach profile set") from None
     except OSError as exc:
@@ -79,9 +83,15 @@ def load_profile(path: Path | None = None) -> Profile:
         if key == "target_wpm":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ProfileError(f"{p}: target_wpm must be a number, got {value!r}")
+            if not WPM_RANGE[0] <= value <= WPM_RANGE[1]:  # NaN fails this too
+                raise ProfileError(
+                    f"{p}: target_wpm must be {WPM_RANGE[0]:g}–{WPM_RANGE[1]:g}, got {value!r}"
+                )
             values[key] = float(value)
         elif not isinstance(value, str):
             raise ProfileError(f"{p}: {key} must be text, got {value!r}")
+        elif _CONTROL.search(value) or len(value) > 200:
+            raise ProfileError(f"{p}: {key} must be one line of text, at most 200 characters")
         else:
             values[key] = value.strip()
     return Profile(**values)
@@ -106,6 +116,14 @@ def update_profile(profile: Profile, **changes: Any) -> Profile:
             raise ProfileError(
                 f"--phone {phone!r} is not a phone number — e.g. 415-555-0134"
             ) from None
+    for key in _TEXT:
+        text = given.get(key)
+        if isinstance(text, str) and (_CONTROL.search(text) or len(text) > 200):
+            raise ProfileError(f"--{key} must be one line of text, at most 200 characters")
+        try:
+            _ = text.encode("utf-8") if isinstance(text, str) else b""
+        except UnicodeEncodeError:
+            raise ProfileError(f"--{key} is not valid UTF-8 text — retype it") from None
     wpm = given.get("target_wpm")
     if wpm is not None and not WPM_RANGE[0] <= wpm <= WPM_RANGE[1]:
         raise ProfileError(

@@ -7,6 +7,7 @@ can tune the rubric without touching code.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import RubricError
+from coach.paths import NotSettingsFile, read_settings
 from coach.rubric.phrases import compile_phrase
+
+#: the biggest number a rubric setting takes (thresholds, weights): beyond it, sums overflow
+MAX_SETTING = 1e6
 
 
 class CheckConfig:
@@ -166,8 +171,15 @@ def _validate_value(where: str, default: Any, value: Any) -> Any:
     key = where.rsplit(".", 1)[-1]
     if key in CHOICES and value not in CHOICES[key]:
         raise RubricError(f"{where} must be one of {', '.join(CHOICES[key])}, got {value!r}")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-        raise RubricError(f"{where} must not be negative, got {value!r}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise RubricError(f"{where} must be a finite number, got {value!r}")
+        if value < 0:
+            raise RubricError(f"{where} must not be negative, got {value!r}")
+        if value > MAX_SETTING:
+            raise RubricError(f"{where} must be at most {MAX_SETTING:g}, got {value!r}")
+        if where.rsplit(": ", 1)[-1].startswith("score.") and value > 1:
+            raise RubricError(f"{where} is a share of a check's weight: 0 to 1, got {value!r}")
     return value
 
 
@@ -256,9 +268,11 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         p = Path(path)
         source = str(p)
         try:
-            override = tomllib.loads(p.read_text(encoding="utf-8"))
+            override = tomllib.loads(read_settings(p))
         except FileNotFoundError:
             raise RubricError(f"{p}: no such rubric file") from None
+        except NotSettingsFile as exc:
+            raise RubricError(f"{p} {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise RubricError(f"{p}: cannot read the rubric ({exc})") from exc
         except tomllib.TOMLDecodeError as exc:

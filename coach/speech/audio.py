@@ -55,6 +55,10 @@ class Audio:
         return len(self.samples) / SAMPLE_RATE
 
 
+#: the highest --max-minutes: a day of audio (inf or a huge value would overflow sample counts)
+MAX_MINUTES_LIMIT = 24 * 60.0
+
+
 def _fmt_minutes(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
@@ -78,8 +82,10 @@ def load(path: str | Path, *, max_minutes: float = DEFAULT_MAX_MINUTES) -> Audio
         Missing, a folder, empty, not audio, truncated to nothing, silent,
         or longer than ``max_minutes``.
     """
-    if max_minutes <= 0:
-        raise AudioError(f"--max-minutes must be positive, got {max_minutes}")
+    if not 0 < max_minutes <= MAX_MINUTES_LIMIT:  # NaN fails this too
+        raise AudioError(
+            f"--max-minutes must be over 0 and at most {MAX_MINUTES_LIMIT:g}, got {max_minutes}"
+        )
     p = Path(path)
     if not p.exists():
         raise AudioError(f"{path}: no such file")

@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -117,10 +117,10 @@ def _exportable_audio(session: Session) -> tuple[Path | None, str]:
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(len(fmt.FLAC_MAGIC))
+            head = fh.read(fmt.FLAC_HEAD_BYTES)
     except OSError:
         return None, f"its audio {path} is missing"
-    if head != fmt.FLAC_MAGIC:
+    if fmt.flac_problem(head):
         return None, f"its audio {path} is not a FLAC file"
     if size > fmt.MAX_AUDIO_BYTES:
         return None, f"its audio {path} is {size} bytes, over the {fmt.MAX_AUDIO_BYTES} allowed"
@@ -189,29 +189,44 @@ class Bundle:
     zf: zipfile.ZipFile
 
     def import_into(self, store: Store) -> Imported:
-        """Adopt every session, one transaction each (see :meth:`Store.adopt`).
+        """Adopt every session in one transaction (see :meth:`Store.adopt`): all or nothing.
 
-        Each is idempotent by uid, so an import cut short is finished by
-        running it again.
+        Everything was checked when the bundle was opened, re-scoring
+        included, so a refusal here is the store's (a full disk, say) and
+        leaves it as it was.
         """
-        new = added = 0
-        for entry in self.entries:
-            audio = None
-            # A session already here keeps its own audio: skip unpacking the copy.
-            if entry.audio is not None and store.by_uid(entry.fields["uid"]) is None:
-                audio = self._read(entry.audio)
-            _, was_new, count = store.adopt(
-                entry.fields, audio=audio, comments=entry.comments, overrides=entry.overrides
-            )
-            new += was_new
-            added += count
-        return Imported(sessions=len(self.entries), new=new, review_items=added)
+        from coach.team.store import Adoption
 
-    def _read(self, name: str) -> bytes:
-        try:
-            return fmt.read_member(self.zf, self.zf.getinfo(name), fmt.MAX_AUDIO_BYTES)
-        except fmt.Problem as exc:  # checked already: only a file changed meanwhile gets here
-            raise BundleError(f"{self.path}: {exc} — import stopped; run it again") from None
+        items = [
+            Adoption(
+                fields=entry.fields,
+                audio=None if entry.audio is None else self._writer(entry.audio),
+                comments=entry.comments,
+                overrides=entry.overrides,
+            )
+            for entry in self.entries
+        ]
+        done = store.adopt(items)
+        return Imported(
+            sessions=len(self.entries),
+            new=sum(new for new, _ in done),
+            review_items=sum(added for _, added in done),
+        )
+
+    def _writer(self, name: str) -> Callable[[Path], None]:
+        """Copy a member to a file, piece by piece (the store names the file)."""
+
+        def write(path: Path) -> None:
+            try:
+                with path.open("wb") as fh:
+                    for chunk in fmt.read_chunks(
+                        self.zf, self.zf.getinfo(name), fmt.MAX_AUDIO_BYTES
+                    ):
+                        fh.write(chunk)
+            except fmt.Problem as exc:  # checked already: only a file changed meanwhile gets here
+                raise BundleError(f"{self.path}: {exc} — nothing was imported") from None
+
+        return write
 
 
 @contextmanager

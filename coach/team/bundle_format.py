@@ -20,19 +20,16 @@ turns that into the one error line.  No files and no store here.
 from __future__ import annotations
 
 import json
-import math
 import re
 import stat
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from coach.report import report_from_json
-from coach.rubric.checks import STATUSES
+from coach.team import schema
 
 SCHEMA = "coach.bundle/1"
 MANIFEST = "manifest.json"
@@ -54,161 +51,25 @@ def audio_name(uid: str) -> str:
     return f"audio/{uid}.flac"
 
 
-# -- field kinds -----------------------------------------------------------------
+# -- the manifest ------------------------------------------------------------------
 
-_UID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _is_text(v: Any) -> bool:
-    return isinstance(v, str)
-
-
-def _is_text_or_null(v: Any) -> bool:
-    return v is None or isinstance(v, str)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _is_uid(v: Any) -> bool:
-    return isinstance(v, str) and bool(_UID.match(v))
-
-
-def _is_time(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
-    try:
-        datetime.fromisoformat(v)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_time_or_null(v: Any) -> bool:
-    return v is None or _is_time(v)
-
-
-def _is_touch(v: Any) -> bool:
-    return v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
-
-
-def _is_score(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100
-
-
-def _is_seconds_or_null(v: Any) -> bool:
-    return v is None or (_is_number(v) and v >= 0)
-
-
-def _is_verdict(v: Any) -> bool:
-    return v in STATUSES and v != "skip"
-
-
-def _is_number_table(v: Any) -> bool:
-    return isinstance(v, dict) and all(_is_text(k) and _is_number(x) for k, x in v.items())
-
-
-def _is_weights(v: Any) -> bool:
-    return v is None or (
-        isinstance(v, dict)
-        and set(v) == {"weights", "points"}
-        and all(_is_number_table(t) for t in v.values())
-    )
-
-
-def _is_object(v: Any) -> bool:
-    return isinstance(v, dict)
-
-
-def _is_list(v: Any) -> bool:
-    return isinstance(v, list)
-
-
-#: field -> (is it of the right kind, what it should be, for the error line)
-Spec = dict[str, tuple[Callable[[Any], bool], str]]
-
-_UID_KIND = (_is_uid, "32 lowercase hex digits")
-_TIME_KIND = (_is_time, "an ISO time")
-_TEXT_KIND = (_is_text, "text")
-
-#: a session entry: the Session columns but id, audio_path and folder, plus its parts
-SESSION_FIELDS: Spec = {
-    "uid": _UID_KIND,
-    "created_at": _TIME_KIND,
-    "rep": _TEXT_KIND,
-    "card_id": _TEXT_KIND,
-    "touch": (_is_touch, "a touch number (1 or more) or null"),
-    "prospect": _TEXT_KIND,
-    "prospect_company": _TEXT_KIND,
-    "model": (_is_text_or_null, "text or null"),
-    "score": (_is_score, "a whole number from 0 to 100"),
-    "source": _TEXT_KIND,
-    "sent_at": (_is_time_or_null, "an ISO time or null"),
-    "reviewed_at": (_is_time_or_null, "an ISO time or null"),
-    "report": (_is_object, "a coach.report/1 object"),
-    "weights": (_is_weights, 'null or {"weights": {...}, "points": {...}} of numbers'),
-    "audio": (_is_text_or_null, "a member name or null"),
-    "comments": (_is_list, "a list"),
-    "overrides": (_is_list, "a list"),
-}
+#: a session entry's fields (the Session columns but id, audio_path and folder, plus its parts)
+SESSION_FIELDS = tuple(schema.SessionDoc.__struct_fields__)
 #: entry fields the store keeps as JSON text, and the columns they go to
 JSON_COLUMNS = {"report": "report_json", "weights": "weights_json"}
 #: entry fields that are not session columns
 PARTS = ("audio", "comments", "overrides")
 #: the entry fields that are plain session columns
 PLAIN_COLUMNS = tuple(k for k in SESSION_FIELDS if k not in JSON_COLUMNS and k not in PARTS)
-
-COMMENT_FIELDS: Spec = {
-    "uid": _UID_KIND,
-    "at_s": (_is_seconds_or_null, "seconds (0 or more) or null"),
-    "text": _TEXT_KIND,
-    "author": _TEXT_KIND,
-    "created_at": _TIME_KIND,
-}
-OVERRIDE_FIELDS: Spec = {
-    "uid": _UID_KIND,
-    "check_id": (_is_text, "a check id"),
-    "status": (_is_verdict, "pass, warn or fail"),
-    "reason": _TEXT_KIND,
-    "author": _TEXT_KIND,
-    "created_at": _TIME_KIND,
-}
-MANIFEST_FIELDS: Spec = {
-    "schema": (_is_text, SCHEMA),
-    "created_at": _TIME_KIND,
-    "coach_version": _TEXT_KIND,
-    "sessions": (_is_list, "a list"),
-}
-
-
-def _check_fields(obj: Any, spec: Spec, where: str) -> dict[str, Any]:
-    """``obj`` as a dict with exactly ``spec``'s keys, each of its kind.
-
-    Exact keys, not "at least": the keys of comments and overrides become the
-    store's column names, so nothing unexpected may reach it.
-    """
-    if not isinstance(obj, dict):
-        raise Problem(f"{where} is not a JSON object")
-    missing = [k for k in spec if k not in obj]
-    if missing:
-        raise Problem(f"{where} lacks {', '.join(missing)}")
-    unknown = sorted(k for k in obj if k not in spec)
-    if unknown:
-        raise Problem(f"{where} has unknown field {', '.join(repr(k) for k in unknown)}")
-    for key, (ok, expected) in spec.items():
-        if not ok(obj[key]):
-            raise Problem(f"{where}: {key} is {_shown(obj[key])}, not {expected}")
-    return obj
+COMMENT_FIELDS = tuple(schema.CommentDoc.__struct_fields__)
+OVERRIDE_FIELDS = tuple(schema.OverrideDoc.__struct_fields__)
+_TIMES = ("created_at", "sent_at", "reviewed_at")
 
 
 def _shown(value: Any) -> str:
     """A value for an error line: its JSON, cut short."""
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-# -- the manifest ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -234,16 +95,25 @@ def parse_manifest(data: bytes) -> Any:
 
 
 def check_manifest(manifest: Any) -> list[Entry]:
-    """The manifest's sessions, each checked field by field."""
-    schema = manifest.get("schema") if isinstance(manifest, dict) else None
-    if schema != SCHEMA:
-        if isinstance(schema, str) and schema.startswith("coach.bundle/"):
-            raise Problem(f"{MANIFEST} is {schema}, this coach reads {SCHEMA} — upgrade coach")
-        raise Problem(f"{MANIFEST} is not a {SCHEMA} manifest (schema {_shown(schema)})")
-    _check_fields(manifest, MANIFEST_FIELDS, MANIFEST)
+    """The manifest's sessions, checked against the schema and re-scored.
+
+    The schema (:mod:`coach.team.schema`) checks every type, range and field;
+    then what a schema cannot say: uids are unique, overrides name checks of
+    their report, audio is named after its session, and re-scoring each
+    session with its weights and overrides gives a score from 0 to 100.
+    """
+    schema_name = manifest.get("schema") if isinstance(manifest, dict) else None
+    if schema_name != SCHEMA:
+        if isinstance(schema_name, str) and schema_name.startswith("coach.bundle/"):
+            raise Problem(f"{MANIFEST} is {schema_name}, this coach reads {SCHEMA} — upgrade coach")
+        raise Problem(f"{MANIFEST} is not a {SCHEMA} manifest (schema {_shown(schema_name)})")
+    try:
+        doc = schema.convert(manifest, schema.ManifestDoc)
+    except schema.SchemaError as exc:
+        raise Problem(f"{MANIFEST}: {exc}") from None
     entries = [
-        check_session(s, f"session {n} of {MANIFEST}")
-        for n, s in enumerate(manifest["sessions"], 1)
+        _entry(raw, s, f"session {n} of {MANIFEST}")
+        for n, (raw, s) in enumerate(zip(manifest["sessions"], doc.sessions, strict=True), 1)
     ]
     uids = Counter(
         uid
@@ -257,57 +127,68 @@ def check_manifest(manifest: Any) -> list[Entry]:
 
 
 def check_session(obj: Any, where: str) -> Entry:
-    """One session entry: its fields, report, audio name, comments and overrides."""
-    s = _check_fields(obj, SESSION_FIELDS, where)
-    where = f"{where} (uid {s['uid']})"
-    problem = _report_problem(s["report"])
-    if problem:
-        raise Problem(f"{where}: its report {problem}")
-    if s["audio"] is not None and s["audio"] != audio_name(s["uid"]):
-        raise Problem(f"{where}: audio is {_shown(s['audio'])}, not {audio_name(s['uid'])!r}")
-    comments = [
-        _check_fields(c, COMMENT_FIELDS, f"{where}: comment {i}")
-        for i, c in enumerate(s["comments"], 1)
-    ]
-    checks = {c["id"] for c in s["report"]["checks"]}
-    overrides = []
-    for i, o in enumerate(s["overrides"], 1):
-        override = _check_fields(o, OVERRIDE_FIELDS, f"{where}: override {i}")
-        if override["check_id"] not in checks:
-            raise Problem(
-                f"{where}: override {i} is for {override['check_id']!r}, not a check in the report"
-            )
-        overrides.append(override)
-    return Entry(fields=_columns(s), audio=s["audio"], comments=comments, overrides=overrides)
-
-
-def _report_problem(data: dict[str, Any]) -> str | None:
-    """Why a report object cannot be shown or re-scored, or ``None`` when it can."""
+    """One session entry, checked as in a manifest (export checks what it writes this way)."""
     try:
-        report = report_from_json(data)
-    except ValueError as exc:
-        return f"is {exc}"
-    except KeyError as exc:
-        return f"lacks {exc}"
-    except (TypeError, AttributeError) as exc:
-        return f"is malformed ({exc})"
-    if not _is_score(report.score):
-        return f"has score {_shown(report.score)}, not a whole number from 0 to 100"
-    for check in report.checks:
-        if not _is_text(check.id) or check.status not in STATUSES:
-            return f"has a check {_shown(check.id)} with status {_shown(check.status)}"
-    if not all(_is_number(w.start) and _is_number(w.end) for w in report.transcript.words):
-        return "has a word without start and end times in seconds"
-    return None
+        doc = schema.convert(obj, schema.SessionDoc)
+    except schema.SchemaError as exc:
+        raise Problem(f"{where}: {exc}") from None
+    return _entry(obj, doc, where)
 
 
-def _columns(entry: dict[str, Any]) -> dict[str, Any]:
-    """A checked entry as the session columns the store writes."""
-    fields = {k: entry[k] for k in PLAIN_COLUMNS}
-    fields["report_json"] = json.dumps(entry["report"], ensure_ascii=False)
-    weights = entry["weights"]
-    fields["weights_json"] = None if weights is None else json.dumps(weights)
-    return fields
+def _entry(raw: dict[str, Any], doc: schema.SessionDoc, where: str) -> Entry:
+    """A schema-checked session: the checks across its fields, then its columns."""
+    where = f"{where} (uid {doc.uid})"
+    if doc.audio is not None and doc.audio != audio_name(doc.uid):
+        raise Problem(f"{where}: audio is {_shown(doc.audio)}, not {audio_name(doc.uid)!r}")
+    checks = {c.id for c in doc.report.checks}
+    for i, o in enumerate(doc.overrides, 1):
+        if o.check_id not in checks:
+            raise Problem(f"{where}: override {i} is for {o.check_id!r}, not a check in the report")
+    comments = [
+        _with_times(c, raw_c) for c, raw_c in zip(doc.comments, raw["comments"], strict=True)
+    ]
+    overrides = [
+        _with_times(o, raw_o) for o, raw_o in zip(doc.overrides, raw["overrides"], strict=True)
+    ]
+    fields = {k: raw[k] for k in PLAIN_COLUMNS}
+    fields.update(_with_times(doc, {k: raw[k] for k in _TIMES}))
+    fields["report_json"] = json.dumps(raw["report"], ensure_ascii=False)
+    fields["weights_json"] = None if raw["weights"] is None else json.dumps(raw["weights"])
+    fields["score"] = _rescored(raw, overrides, where)
+    return Entry(fields=fields, audio=doc.audio, comments=comments, overrides=overrides)
+
+
+def _with_times(doc: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with its times in the store's form (UTC, ``Z``), so text order is time order."""
+    out = dict(raw)
+    for key in _TIMES:
+        when = getattr(doc, key, None)
+        if key in raw:
+            out[key] = None if when is None else schema.iso(when)
+    return out
+
+
+def _rescored(raw: dict[str, Any], overrides: list[dict[str, Any]], where: str) -> int:
+    """The score the session will have once imported: its report re-scored as reviewed.
+
+    Part of the check, so a bundle whose weights or points cannot score it is
+    refused before anything is written rather than failing halfway through.
+    """
+    from coach.report import report_from_json
+    from coach.rubric.config import load_rubric
+    from coach.team.review import Override, Weights, apply_overrides
+
+    try:
+        report = report_from_json(raw["report"])
+        w = raw["weights"]
+        weights = Weights.of(load_rubric(None)) if w is None else Weights(w["weights"], w["points"])
+        items = [Override(0, session_id=0, **o) for o in overrides]
+        score = apply_overrides(report, items, weights).score
+    except (ArithmeticError, ValueError, TypeError, KeyError) as exc:
+        raise Problem(f"{where}: cannot be re-scored ({exc!r})") from None
+    if not 0 <= score <= 100:
+        raise Problem(f"{where}: re-scores to {score}, not a score from 0 to 100")
+    return score
 
 
 # -- the zip's members ---------------------------------------------------------------
@@ -382,22 +263,28 @@ def check_names(infos: list[zipfile.ZipInfo], entries: list[Entry]) -> None:
 
 def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     """The member's bytes, refusing more than ``cap`` whatever its header claims."""
+    return b"".join(read_chunks(zf, info, cap))
+
+
+def read_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Iterator[bytes]:
+    """The member piece by piece, refusing more than ``cap`` bytes whatever its header claims."""
     if info.file_size > cap:
         raise Problem(f"entry {info.filename!r} is {info.file_size} bytes, over the {cap} allowed")
-    chunks = []
     total = 0
     for chunk in _chunks(zf, info):
         total += len(chunk)
         if total > cap:
             raise Problem(f"entry {info.filename!r} unpacks to more than the {cap} bytes allowed")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
 
 
 def check_audio(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """The member is at most :data:`MAX_AUDIO_BYTES`, reads with a good CRC, and is FLAC.
 
-    Read through without being kept, so checking a big bundle costs no memory.
+    FLAC by its structure, not its first four bytes: a STREAMINFO block, the
+    metadata blocks' lengths adding up, then a frame's sync code (so ``fLaC``
+    in front of a WAV, or alone, is refused).  Read through without being
+    kept, so checking a big bundle costs no memory.
     """
     if info.file_size > MAX_AUDIO_BYTES:
         raise Problem(
@@ -406,14 +293,56 @@ def check_audio(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     head = b""
     total = 0
     for chunk in _chunks(zf, info):
-        head = head or chunk[: len(FLAC_MAGIC)]
+        if len(head) < FLAC_HEAD_BYTES:
+            head += chunk[: FLAC_HEAD_BYTES - len(head)]
         total += len(chunk)
         if total > MAX_AUDIO_BYTES:
             raise Problem(
                 f"entry {info.filename!r} unpacks to more than the {MAX_AUDIO_BYTES} bytes allowed"
             )
-    if head != FLAC_MAGIC:
-        raise Problem(f"entry {info.filename!r} is not FLAC audio")
+    problem = flac_problem(head)
+    if problem:
+        raise Problem(f"entry {info.filename!r} is not FLAC audio ({problem})")
+
+
+#: how much of a FLAC's start is kept to check its structure, bytes (its metadata must fit)
+FLAC_HEAD_BYTES = 2**20
+_STREAMINFO, _LAST = 0, 0x80
+
+
+def flac_problem(head: bytes) -> str | None:
+    """Why the start of a file is not a FLAC stream, or ``None`` when it is one.
+
+    ``head`` is the file's first bytes: the magic, the metadata blocks (the
+    first a 34-byte STREAMINFO with a sample rate and 1–8 channels) and the
+    first audio frame's sync code right after the last block.
+    """
+    if head[: len(FLAC_MAGIC)] != FLAC_MAGIC:
+        return "no fLaC magic"
+    at = len(FLAC_MAGIC)
+    first = True
+    while True:
+        if len(head) < at + 4:
+            return "its metadata is cut short"
+        kind, size = head[at] & 0x7F, int.from_bytes(head[at + 1 : at + 4], "big")
+        last = bool(head[at] & _LAST)
+        at += 4
+        if first:
+            if kind != _STREAMINFO or size != 34 or len(head) < at + 34:
+                return "no STREAMINFO block"
+            rate = int.from_bytes(head[at + 10 : at + 13], "big") >> 4
+            channels = ((head[at + 12] >> 1) & 0x07) + 1
+            if rate == 0 or channels > 8:
+                return "a STREAMINFO without a sample rate"
+            first = False
+        elif kind == 127:
+            return "an invalid metadata block"
+        at += size
+        if last:
+            break
+    if len(head) < at + 2 or head[at] != 0xFF or head[at + 1] & 0xFE != 0xF8:
+        return "no audio frame after its metadata"
+    return None
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
+from coach.team import schema
 
 if TYPE_CHECKING:
     from coach.context import Context
@@ -33,7 +34,12 @@ def parse_when(text: str) -> datetime:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise CoachError(f"--sent-on {text!r} is not a date — e.g. 2026-11-20") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not schema.in_range(parsed):
+        raise CoachError(
+            f"--sent-on {text!r} is outside {schema.EARLIEST.year}–{schema.LATEST.year}"
+        )
+    return parsed
 
 
 def iso(when: datetime) -> str:

@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any
 from coach.errors import CoachError
 from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
+from coach.team import schema
 from coach.team.review import Comment, Override, Weights, apply_overrides
+from coach.team.store_files import (
+    diagnosis,
+    is_own_audio,
+    remove,
+    sweep_temp_audio,
+    temp_name,
+    writable,
+)
 
 if TYPE_CHECKING:
     from coach.rubric.checks import Status
@@ -98,9 +107,29 @@ class StoreError(CoachError):
     """The store cannot be opened, read or written, or a session does not exist."""
 
 
+class RottenRow(StoreError):
+    """A stored session whose fields no longer fit the schema (edited by hand, damaged)."""
+
+
 def store_path() -> Path:
     """The default database: ``data_dir()/coach.db``."""
     return data_dir() / "coach.db"
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """A session from another store for :meth:`Store.adopt`.
+
+    ``fields`` are :class:`Session` columns (not ``id`` or ``audio_path``);
+    ``comments`` and ``overrides`` are their tables' columns (not ``id`` or
+    ``session_id``); ``audio`` writes the session's FLAC to the path it is
+    given (``None``: no audio).
+    """
+
+    fields: dict[str, Any]
+    audio: Callable[[Path], None] | None
+    comments: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -179,6 +208,7 @@ _COLUMNS = (
     "id, uid, created_at, rep, card_id, touch, prospect, prospect_company, model, score, source,"
     " audio_path, report_json, sent_at, reviewed_at, weights_json"
 )
+_TIMES = ("created_at", "sent_at", "reviewed_at")
 _COMMENT_COLUMNS = "id, uid, session_id, at_s, text, author, created_at"
 _OVERRIDE_COLUMNS = "id, uid, session_id, check_id, status, reason, author, created_at"
 
@@ -193,46 +223,91 @@ class Store:
         was written by a newer coach.  The file is never changed in that case.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, write: bool = True) -> None:
         self.path = Path(path).expanduser() if path is not None else store_path()
         self.folder = self.path.parent
+        #: sessions a listing left out because their row cannot be read (one line each)
+        self.skipped: list[str] = []
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder — give --store a database file path")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as exc:
+            self._db = self._open(write=write)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"
+            ) from None
+        except OSError as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+
+    def _open(self, *, write: bool) -> sqlite3.Connection:
+        """Connect, refuse a file that is not ours, then set up and migrate.
+
+        ``write=False`` (a command that only reads) falls back to reading a
+        store that cannot be written (a read-only folder or file) as it is.
+        """
+        if not write and self.path.is_file() and not writable(self.path):
+            return self._read_only()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         try:
+            self._db = db
             self._check()
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise StoreError(f"cannot use the store {self.path}: {exc}") from None
+            sweep_temp_audio(self.folder / "audio")
         except BaseException:
-            self._db.close()
+            db.close()
             raise
+        return db
+
+    def _read_only(self) -> sqlite3.Connection:
+        """Open a store nobody can write here (``immutable``: not even a WAL index is made)."""
+        uri = self.path.resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            db = sqlite3.connect(
+                uri + query, uri=True, isolation_level=None, check_same_thread=False
+            )
+            try:
+                self._db = db
+                self._check()
+                if self.version() != MIGRATIONS[-1][0]:
+                    raise StoreError(
+                        f"{self.path} needs upgrading to this coach's schema and cannot be "
+                        "written — make it writable and run any coach command once"
+                    )
+                return db
+            except sqlite3.Error as exc:
+                db.close()
+                last = exc
+            except BaseException:
+                db.close()
+                raise
+        assert last is not None
+        raise last
 
     def _check(self) -> None:
         """Refuse a file that is not ours before anything writes to it."""
         try:
-            tables = {
-                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            # Every kind of object, not just tables: a file holding only a view is not empty.
+            objects = {
+                (r[0], r[1]) for r in self._db.execute("SELECT type, name FROM sqlite_master")
             }
         except sqlite3.DatabaseError as exc:
+            if diagnosis(self.path, exc):
+                raise
             raise StoreError(
                 f"{self.path} is not a Voice Coach database ({exc}) — move it aside; "
                 "it was not changed"
             ) from None
-        if tables and "migrations" not in tables:
+        if objects and ("table", "migrations") not in objects:
             raise StoreError(
-                f"{self.path} is not a Voice Coach database (it has other tables and no "
-                "migrations table) — move it aside or give another --store; it was not changed"
+                f"{self.path} is not a Voice Coach database (it has other tables or views and "
+                "no migrations table) — move it aside or give another --store; it was not changed"
             )
 
     @contextmanager
@@ -307,13 +382,17 @@ class Store:
         a half-written file.
         """
         from coach.speech.audio import write_flac
+        from coach.team.cadence import iso, parse_when
+
+        # In the store's form (UTC, Z) whatever ISO time or date was given: read back as saved.
+        sent_at = None if sent_at is None else iso(parse_when(sent_at))
 
         audio_dir = self.folder / "audio"
         tmp: Path | None = None
         try:
             if audio is not None:
                 audio_dir.mkdir(parents=True, exist_ok=True)
-                tmp = audio_dir / f".saving-{uuid.uuid4().hex}.flac"
+                tmp = audio_dir / temp_name("saving")
                 write_flac(audio, tmp)
             with self._write() as db:
                 session_id = self._insert(
@@ -337,7 +416,7 @@ class Store:
                     self._place_audio(db, session_id, tmp)
                     tmp = None
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the session to {self.path}: {exc}") from None
+            raise self._failed("cannot save the session to", exc) from None
         except OSError as exc:
             raise StoreError(f"cannot save the session audio in {audio_dir}: {exc}") from None
         finally:
@@ -378,6 +457,7 @@ class Store:
             where.append("rep = ? COLLATE NOCASE")
             args.append(rep)
         if touch is not None:
+            touch = min(touch, schema.SQLITE_MAX_INT)  # no session has a bigger one: none match
             where.append("touch = ?")
             args.append(touch)
         if since is not None:
@@ -393,7 +473,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC"
-        return [self._session(row) for row in self._read(sql, args)]
+        return self._sessions(self._read(sql, args))
 
     def review_queue(self, *, rep: str | None = None) -> list[Session]:
         """Sessions for a lead to review: unreviewed first, then newest first."""
@@ -408,12 +488,25 @@ class Store:
         StoreError
             No such session.
         """
-        rows = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+        fits = 0 < session_id <= schema.SQLITE_MAX_INT
+        rows = (
+            self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])
+            if fits
+            else []
+        )
         if not rows:
             raise StoreError(
                 f"no session {session_id} in {self.path} — run coach sessions to list them"
             )
         return self._session(rows[0])
+
+    def _raw(self, session_id: int) -> Session:
+        """The row as it is, unchecked: only for removing it."""
+        row = self._read(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", [session_id])[0]
+        fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
+        audio = fields["audio_path"]
+        fields["audio_path"] = audio if isinstance(audio, str) and is_own_audio(audio) else None
+        return Session(**fields, folder=self.folder)
 
     def by_uid(self, uid: str) -> Session | None:
         """The session with this uid (its identity across machines), if it is here."""
@@ -421,17 +514,22 @@ class Store:
         return self._session(rows[0]) if rows else None
 
     def delete(self, session_id: int) -> Session:
-        """Remove a session, its review and its audio; returns what was removed."""
-        session = self.get(session_id)
+        """Remove a session, its review and its audio; returns what was removed.
+
+        A row that cannot be read (:class:`RottenRow`) can still be removed:
+        that is the way out the error names.
+        """
+        try:
+            session = self.get(session_id)
+        except RottenRow:
+            session = self._raw(session_id)
         try:
             with self._write() as db:
                 db.execute("DELETE FROM comments WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM overrides WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot delete session {session_id} from {self.path}: {exc}"
-            ) from None
+            raise self._failed(f"cannot delete session {session_id} from", exc) from None
         if session.audio is not None:
             session.audio.unlink(missing_ok=True)
         return session
@@ -445,7 +543,7 @@ class Store:
             " ORDER BY at_s IS NOT NULL, at_s, created_at, id",
             [session_id],
         )
-        return [Comment(*row) for row in rows]
+        return [Comment(*row) for row in self._checked(rows, "comment", schema.CommentDoc)]
 
     def overrides(self, session_id: int) -> list[Override]:
         """A session's overrides, oldest first (the latest per check is the one in force)."""
@@ -454,7 +552,27 @@ class Store:
             " ORDER BY created_at, id",
             [session_id],
         )
-        return [Override(*row) for row in rows]
+        return [Override(*row) for row in self._checked(rows, "override", schema.OverrideDoc)]
+
+    def _checked(
+        self, rows: list[tuple[Any, ...]], kind: str, doc: type[Any]
+    ) -> list[tuple[Any, ...]]:
+        """The review rows that fit the schema; each one that does not noted in :attr:`skipped`."""
+        good = []
+        for row in rows:
+            item = dict(zip(doc.__struct_fields__, row[1:2] + row[3:], strict=True))
+            try:
+                schema.convert(item, doc)
+            except schema.SchemaError as exc:
+                line = (
+                    f"a {kind} (id {row[0]}) of session {row[2]} in {self.path} "
+                    f"cannot be read ({exc}) — it is left out"
+                )
+                if line not in self.skipped:
+                    self.skipped.append(line)
+                continue
+            good.append(row)
+        return good
 
     def reviewed_report(self, session: Session) -> Report:
         """The session's report with the lead's overrides applied."""
@@ -476,7 +594,7 @@ class Store:
                 )
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the comment in {self.path}: {exc}") from None
+            raise self._failed("cannot save the comment in", exc) from None
         return next(c for c in self.comments(session_id) if c.uid == uid)
 
     def add_override(
@@ -495,7 +613,7 @@ class Store:
                 self._rescore(db, session_id)
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot save the override in {self.path}: {exc}") from None
+            raise self._failed("cannot save the override in", exc) from None
         return next(o for o in self.overrides(session_id) if o.uid == uid)
 
     def mark_reviewed(self, session_id: int) -> Session:
@@ -505,7 +623,7 @@ class Store:
             with self._write() as db:
                 self._reviewed(db, session_id)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot mark session {session_id} reviewed: {exc}") from None
+            raise self._failed(f"cannot mark session {session_id} reviewed in", exc) from None
         return self.get(session_id)
 
     @staticmethod
@@ -520,12 +638,10 @@ class Store:
         session = self._session(
             db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         )
-        overrides = [
-            Override(*row)
-            for row in db.execute(
-                f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?", (session_id,)
-            )
-        ]
+        rows = db.execute(
+            f"SELECT {_OVERRIDE_COLUMNS} FROM overrides WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        overrides = [Override(*row) for row in self._checked(rows, "override", schema.OverrideDoc)]
         report = apply_overrides(session.report, overrides, session.weights or _default_weights())
         db.execute("UPDATE sessions SET score = ? WHERE id = ?", (report.score, session_id))
 
@@ -542,7 +658,7 @@ class Store:
             " AND prospect = ? COLLATE NOCASE ORDER BY sent_at, id",
             [prospect],
         )
-        sent = [self._session(row) for row in rows]
+        sent = self._sessions(rows)
         if company:
             folded = company.casefold()
             sent = [
@@ -552,85 +668,136 @@ class Store:
 
     # -- moving sessions between stores ------------------------------------------
 
-    def adopt(
-        self,
-        fields: dict[str, Any],
-        *,
-        audio: bytes | None,
-        comments: list[dict[str, Any]],
-        overrides: list[dict[str, Any]],
-    ) -> tuple[Session, bool, int]:
-        """Add a session from another store, by its uid, with its audio and review.
+    def adopt(self, items: Sequence[Adoption]) -> list[tuple[bool, int]]:
+        """Add sessions from another store, by uid, with their audio and review: all or nothing.
 
-        ``fields`` are :class:`Session` columns (not ``id`` or ``audio_path``);
-        ``comments`` and ``overrides`` are their tables' columns (not ``id`` or
-        ``session_id``).  A session already here is not added again, but review
-        items it lacks are.  Returns the session, whether it was new, and how
-        many review items were added.
+        One transaction for all of them: if anything fails, no row is added and
+        no audio file is left (the FLACs are written to temporary names first
+        and removed again).  A session already here is not added again, but
+        review items it lacks are.  Returns, per item, whether the session was
+        new and how many review items were added.
 
         Raises
         ------
         ValueError
-            A key that is not one of those columns (they become SQL names).
+            A key that is not one of the columns (they become SQL names).
         """
-        _only(fields, _COLUMNS, but=("id", "audio_path"))
-        for item in comments:
-            _only(item, _COMMENT_COLUMNS, but=("id", "session_id"))
-        for item in overrides:
-            _only(item, _OVERRIDE_COLUMNS, but=("id", "session_id"))
+        for item in items:
+            _only(item.fields, _COLUMNS, but=("id", "audio_path"))
+            for part in item.comments:
+                _only(part, _COMMENT_COLUMNS, but=("id", "session_id"))
+            for part in item.overrides:
+                _only(part, _OVERRIDE_COLUMNS, but=("id", "session_id"))
         audio_dir = self.folder / "audio"
-        tmp: Path | None = None
+        staged: dict[int, Path] = {}
+        placed: list[Path] = []
+        done: list[tuple[bool, int]] = []
         try:
-            if audio is not None:
-                audio_dir.mkdir(parents=True, exist_ok=True)
-                tmp = audio_dir / f".importing-{uuid.uuid4().hex}.flac"
-                tmp.write_bytes(audio)
+            for n, item in enumerate(items):
+                if item.audio is not None and self.by_uid(item.fields["uid"]) is None:
+                    audio_dir.mkdir(parents=True, exist_ok=True)
+                    staged[n] = audio_dir / temp_name("importing")
+                    item.audio(staged[n])
             with self._write() as db:
-                row = db.execute("SELECT id FROM sessions WHERE uid = ?", (fields["uid"],))
-                found = row.fetchone()
-                new = found is None
-                if new:
-                    session_id = self._insert(db, **fields)
-                    if tmp is not None:
-                        self._place_audio(db, session_id, tmp)
-                        tmp = None
-                else:
-                    session_id = int(found[0])
-                added = 0
-                for table, items in (("comments", comments), ("overrides", overrides)):
-                    for item in items:
-                        seen = db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (item["uid"],))
-                        if seen.fetchone():
-                            continue
-                        values = {**item, "session_id": session_id}
-                        names = ", ".join(values)
-                        marks = ", ".join("?" for _ in values)
-                        db.execute(
-                            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values())
-                        )
-                        added += 1
-                if added:
-                    if overrides:
-                        self._rescore(db, session_id)
-                    self._reviewed(db, session_id)
+                for n, item in enumerate(items):
+                    done.append(self._adopt_one(db, item, staged.pop(n, None), placed))
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot import into {self.path}: {exc}") from None
+            remove(placed)
+            raise self._failed("cannot import into", exc) from None
         except OSError as exc:
+            remove(placed)
             raise StoreError(f"cannot write imported audio in {audio_dir}: {exc}") from None
+        except BaseException:
+            remove(placed)
+            raise
         finally:
+            remove(staged.values())
+        return done
+
+    def _adopt_one(
+        self, db: sqlite3.Connection, item: Adoption, tmp: Path | None, placed: list[Path]
+    ) -> tuple[bool, int]:
+        found = db.execute(
+            "SELECT id FROM sessions WHERE uid = ?", (item.fields["uid"],)
+        ).fetchone()
+        new = found is None
+        if new:
+            session_id = self._insert(db, **item.fields)
             if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        return self.get(session_id), new, added
+                self._place_audio(db, session_id, tmp)
+                placed.append(self.folder / f"audio/{session_id}.flac")
+        else:
+            session_id = int(found[0])
+        added = 0
+        for table, parts in (("comments", item.comments), ("overrides", item.overrides)):
+            for part in parts:
+                if db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (part["uid"],)).fetchone():
+                    continue
+                values = {**part, "session_id": session_id}
+                names = ", ".join(values)
+                marks = ", ".join("?" for _ in values)
+                db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values()))
+                added += 1
+        if added:
+            if item.overrides:
+                self._rescore(db, session_id)
+            self._reviewed(db, session_id)
+        return new, added
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the store {self.path}: {exc}") from None
+            raise self._failed("cannot read the store", exc) from None
+        except UnicodeEncodeError:
+            raise StoreError("a value to look up is not valid UTF-8 text — retype it") from None
+        except OverflowError:
+            raise StoreError(f"a number to look up is too big for {self.path}") from None
+
+    def _failed(self, doing: str, exc: sqlite3.Error) -> StoreError:
+        """One line for a SQLite error: what the disk or file says, else what failed."""
+        return StoreError(diagnosis(self.path, exc) or f"{doing} {self.path}: {exc}")
 
     def _session(self, row: tuple[Any, ...]) -> Session:
+        """A row as a :class:`Session`, its times, report and weights checked first.
+
+        Raises
+        ------
+        RottenRow
+            A field does not fit the schema (see :mod:`coach.team.schema`).
+        """
         fields = dict(zip(_COLUMNS.split(", "), row, strict=True))
+        try:
+            schema.convert({k: fields[k] for k in _TIMES}, schema.RowDoc)
+            for key, kind in (
+                ("report_json", schema.ReportDoc),
+                ("weights_json", schema.WeightsDoc),
+            ):
+                if key == "report_json" or fields[key] is not None:
+                    schema.decode(fields[key] if isinstance(fields[key], str) else "", kind)
+            for key in ("rep", "card_id", "prospect", "prospect_company", "source"):
+                if not isinstance(fields[key], str):
+                    raise schema.SchemaError(f"{key} is not text")
+            if not isinstance(fields["score"], int) or not 0 <= fields["score"] <= 100:
+                raise schema.SchemaError("its score is not a whole number from 0 to 100")
+        except schema.SchemaError as exc:
+            sid = fields["id"]
+            raise RottenRow(
+                f"session {sid} in {self.path} cannot be read ({exc}) — "
+                f"coach sessions delete {sid} removes it"
+            ) from None
         return Session(**fields, folder=self.folder)
+
+    def _sessions(self, rows: list[tuple[Any, ...]]) -> list[Session]:
+        """The rows that read, each one that does not noted in :attr:`skipped`."""
+        sessions = []
+        for row in rows:
+            try:
+                sessions.append(self._session(row))
+            except RottenRow as exc:
+                if str(exc) not in self.skipped:
+                    self.skipped.append(str(exc))
+        return sessions
 
 
 def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:
