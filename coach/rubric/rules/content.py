@@ -85,7 +85,8 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
     The reason is there when the message carries what is in it for the
     prospect (a benefit, proof or a question from the hook's lists) or says
     "I'm calling because …" about something.  "Calling about a requirement" or
-    "I'd love to connect" is the contact itself, not a reason.
+    "I'd love to connect" is the contact itself, not a reason.  A last
+    voicemail (#3) that says it is the last has its reason: the conclusion.
     """
     reason = take.find(cfg.patterns("reason_patterns"))
     said = take.find(cfg.patterns("patterns"))
@@ -100,6 +101,10 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
     script = take.is_script
     if reason and not empty and not vague:
         carried = carried or reason
+    if take.context.touch == 3 and not carried:
+        # The last voicemail's reason is the conclusion itself (SPEC: "#3 a clear
+        # conclusion that leaves it in the prospect's hands").
+        carried = take.find(cfg.patterns("last_message_patterns"))
     said = sorted(reason + said, key=lambda m: m.first)
     if carried:
         first = said[0] if said else carried[0]
