@@ -581,6 +581,51 @@ def test_record_scores_a_take_played_into_the_microphone(
     assert abs(report["metrics"]["duration_s"] - audio.duration_s) < 0.05
 
 
+#: how many times test_kill_9_at_random_moments kills coach record (issue 14: 20)
+KILLS = 20
+
+
+@pytest.mark.mic
+@pytest.mark.model
+def test_kill_9_at_random_moments_loses_nothing(
+    vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """kill -9 while starting, recording, scoring or saving: valid WAVs, no half rows."""
+    import random
+    import sqlite3
+
+    rng = random.Random(14)
+    home = tmp_path / "home"
+    vmic.play(fixtures_dir / "t1_good_slt.flac")  # speech in the microphone throughout
+    moments = []
+    for _ in range(KILLS):
+        run = record(vmic, home, "--max-seconds", "3", "--json", "--callback", "415-555-0134")
+        # 0-11 s after the start: the countdown, the take, the scoring, the save
+        moment = rng.uniform(0.0, 11.0)
+        moments.append(moment)
+        time.sleep(moment)
+        run.proc.send_signal(signal.SIGKILL)
+        run.finish()
+        if vmic.players[-1].poll() is not None:
+            vmic.play(fixtures_dir / "t1_good_slt.flac")
+    assert max(moments) > 8.0 and min(moments) < 2.0  # early and late kills both happened
+    for path in sorted((home / "takes").glob("*.wav")):
+        with wave.open(str(path)) as w:
+            frames = w.getnframes()
+        assert 0 <= path.stat().st_size - (44 + 2 * frames) < 2 * 48_000, path
+    db = home / "coach.db"
+    if db.exists():
+        with sqlite3.connect(db) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            rows = con.execute("SELECT id, audio_path, report_json FROM sessions").fetchall()
+        for session, audio, report in rows:
+            assert json.loads(report)["schema"] == "coach.report/1", session
+            assert audio is None or (home / audio).exists() or Path(audio).exists(), session
+    # The next coach command reads the store as the kills left it.
+    listed = coach(vmic, home, "sessions", "--json")
+    assert listed.returncode == 0, listed.stderr
+
+
 @pytest.mark.mic
 def test_kill_9_leaves_a_playable_take(
     vmic: VirtualMic, tmp_path: Path, fixtures_dir: Path
