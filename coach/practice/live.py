@@ -187,6 +187,8 @@ def _warm_acoustics() -> None:
 
 #: digits of a phone number said whole (a NANP number with its area code)
 WHOLE_DIGITS = 10
+#: fewest digits of a group of a phone number ("415"); fewer is a quantity ("to 5.")
+GROUP_DIGITS = 3
 #: an uncommitted stretch longer than this is committed up to its trailing number, seconds
 MAX_HELD_S = 12.0
 
@@ -198,27 +200,42 @@ def commit_point(words: Sequence[Word], *, held_limit_s: float = MAX_HELD_S) -> 
     between the groups of a phone number ("415 … 555 … 0134"), or before a
     name.  Decoded apart, each side loses the other's context: digits are
     dropped or doubled, names misheard.  So only whole sentences are final:
-    the words up to the last sentence end that is not a digit ("415." ends
-    no sentence, "415-555-0134." does).  When no sentence has ended for ``held_limit_s`` (Whisper
+    the words up to the last sentence end that is not part of a phone number
+    ("at 415." ends no sentence; "at 415-555-0134." and "from ten to five."
+    do).  When no sentence has ended for ``held_limit_s`` (Whisper
     wrote no punctuation), everything but a trailing run of number words is
     final.
     """
-    from coach.speech.numbers import find_phone_numbers, is_number_word
-
-    # A sentence that ends on a whole phone number ("… at 415-555-0134.") is
-    # finished; one that ends on a group of it ("… at 415.") is not.
-    whole = {n.last_word for n in find_phone_numbers(words) if len(n.digits) >= WHOLE_DIGITS}
     for i in range(len(words) - 1, -1, -1):
         text = words[i].text
-        ends = text.rstrip("\"')”’").endswith((".", "?", "!"))
-        if ends and (i in whole or not is_number_word(text)):
+        if text.rstrip("\"')”’").endswith((".", "?", "!")) and not _part_of_a_number(words, i):
             return i + 1
     if not words or words[-1].end - words[0].start < held_limit_s:
         return 0
+    from coach.speech.numbers import is_number_word
+
     n = len(words)
     while n and is_number_word(words[n - 1].text):
         n -= 1
     return n
+
+
+def _part_of_a_number(words: Sequence[Word], i: int) -> bool:
+    """Whether ``words[i]`` may end only part of a phone number: "… at 415." or "… 415-555.".
+
+    The run of number words ending there holds at least :data:`GROUP_DIGITS`
+    digits (a group of a phone number, not "ten hours to five.") and fewer
+    than a whole number's :data:`WHOLE_DIGITS` ("… at 415-555-0134." is done).
+    """
+    from coach.speech.numbers import digits_in, is_number_word
+
+    first = i
+    while first > 0 and is_number_word(words[first - 1].text):
+        first -= 1
+    if not is_number_word(words[i].text):
+        return False
+    digits = sum(digits_in(w.text) for w in words[first : i + 1])
+    return GROUP_DIGITS <= digits < WHOLE_DIGITS
 
 
 def quietest_between(y: np.ndarray, a: int, b: int) -> int:

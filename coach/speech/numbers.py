@@ -240,6 +240,14 @@ def find_phone_numbers(
     return found
 
 
+def digits_in(text: str) -> int:
+    """How many digits one word says: "415-555" 6, "five" 1, "double" 0, "hours" 0."""
+    read = _read_word(text, 0)
+    if not read:
+        return 0
+    return sum(len(t.value) for t in read if t.kind in ("num", "unit"))
+
+
 def heard_whole(digits: str, *, region: str = "US") -> bool:
     """True when ``digits`` could be a whole phone number of ``region`` (its length fits).
 
