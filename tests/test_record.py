@@ -313,6 +313,7 @@ def _said(text: str, *, per_word_s: float = 0.4) -> list[Word]:
         ("Call me at four one five, five five five.", 0),  # six digits: may go on
         ("Hi. Globex cut it from ten hours to five.", 9),  # a quantity, not a number's group
         ("Hi. We cut 2,000 loads.", 5),
+        ("Worth a call? Call me at 415-555-0134", 7),  # whole, though unpunctuated
         ("Is that worth a call? I think so", 5),  # an unfinished sentence waits
         ("hi dana chris walker here calling about acme", 0),  # no punctuation, short
         ("", 0),

@@ -206,6 +206,8 @@ def commit_point(words: Sequence[Word], *, held_limit_s: float = MAX_HELD_S) -> 
     wrote no punctuation), everything but a trailing run of number words is
     final.
     """
+    if words and _trailing_digits(words, len(words) - 1) >= WHOLE_DIGITS:
+        return len(words)  # "… call me at 415-555-0134": said whole, unpunctuated or not
     for i in range(len(words) - 1, -1, -1):
         text = words[i].text
         if text.rstrip("\"')”’").endswith((".", "?", "!")) and not _part_of_a_number(words, i):
@@ -227,15 +229,17 @@ def _part_of_a_number(words: Sequence[Word], i: int) -> bool:
     digits (a group of a phone number, not "ten hours to five.") and fewer
     than a whole number's :data:`WHOLE_DIGITS` ("… at 415-555-0134." is done).
     """
+    return GROUP_DIGITS <= _trailing_digits(words, i) < WHOLE_DIGITS
+
+
+def _trailing_digits(words: Sequence[Word], i: int) -> int:
+    """Digits said by the run of number words that ends at ``words[i]`` (0 if it is none)."""
     from coach.speech.numbers import digits_in, is_number_word
 
-    first = i
+    first = i + 1
     while first > 0 and is_number_word(words[first - 1].text):
         first -= 1
-    if not is_number_word(words[i].text):
-        return False
-    digits = sum(digits_in(w.text) for w in words[first : i + 1])
-    return GROUP_DIGITS <= digits < WHOLE_DIGITS
+    return sum(digits_in(w.text) for w in words[first : i + 1])
 
 
 def quietest_between(y: np.ndarray, a: int, b: int) -> int:
