@@ -122,6 +122,8 @@ def merge(parts: Sequence[Transcript]) -> Transcript:
 TAIL_GAP_S = 2.0
 #: a word starting this long after the speech ends is over silence, seconds
 TAIL_SLACK_S = 0.3
+#: a word this unlikely that runs on past the speech is invented (a repeated number, p 0.02)
+INVENTED_P = 0.1
 
 
 def recover_tail(
@@ -163,8 +165,14 @@ def recover_tail(
 
 
 def _before(transcript: Transcript, end_s: float) -> Transcript:
-    """``transcript`` without the words that start over the silence after ``end_s``."""
-    said = tuple(w for w in transcript.words if w.start < end_s + TAIL_SLACK_S)
+    """``transcript`` without the words over the silence after ``end_s`` (or invented into it)."""
+    said = tuple(
+        w
+        for w in transcript.words
+        if w.start < end_s + TAIL_SLACK_S
+        # a near-certain guess that runs on into the silence: a repeated phrase Whisper invented
+        and not (w.probability < INVENTED_P and w.end > end_s + TAIL_SLACK_S)
+    )
     if len(said) == len(transcript.words):
         return transcript
     return replace(transcript, text=" ".join(w.text for w in said), words=said)
