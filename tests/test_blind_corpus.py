@@ -14,20 +14,11 @@ from typing import Any
 
 import pytest
 
+from bench.blind import CHECKS as BENCH_CHECKS
+
 BLIND = Path(__file__).parent / "blind"
 HALVES = ("dev", "test")
-CHECKS = {
-    "identity",
-    "purpose",
-    "hook",
-    "personalization",
-    "callback_number",
-    "number_placement",
-    "touch_wording",
-    "opening",
-    "call_to_action",
-    "length",
-}
+CHECKS = set(BENCH_CHECKS)  # the text checks the blind labels cover, one list
 STATUSES = {"pass", "warn", "fail"}
 STYLES = {"written", "casual", "regional", "transcript", "paraphrase", "near-miss"}
 SCENARIO_KEYS = {
