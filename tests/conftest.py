@@ -38,3 +38,16 @@ def transcriber() -> Any:
     from coach.speech.transcribe import Transcriber
 
     return Transcriber(str(models.resolve("base")), name="base")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Kill any process a test started with multiprocessing and left running.
+
+    Python joins such children when it exits, so one hung child would keep the
+    whole run (and CI) waiting after the last test has finished.
+    """
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join(timeout=5)

@@ -133,7 +133,7 @@ def _save_after(barrier: Any, home: str, n: int) -> None:
     """One writer process: open the store (racing the other on migrating it), then save."""
     os.environ["COACH_HOME"] = home
     with Store() as own:
-        barrier.wait()
+        barrier.wait(timeout=60)  # a sibling that died must not leave this one waiting
         for _ in range(10):
             own.save(_report(), rep=f"process {n}", audio=_tone(0.2))
 
@@ -142,12 +142,15 @@ def test_two_processes_saving_at_once_both_land(coach_home: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     workers = [
-        ctx.Process(target=_save_after, args=(barrier, str(coach_home), n)) for n in range(2)
+        ctx.Process(target=_save_after, args=(barrier, str(coach_home), n), daemon=True)
+        for n in range(2)
     ]
     for w in workers:
         w.start()
     for w in workers:
         w.join(timeout=120)
+        if w.exitcode is None:  # hung: never leave a process for pytest's exit to wait on
+            w.kill()
     assert [w.exitcode for w in workers] == [0, 0]
     with Store() as check:
         found = check.sessions()

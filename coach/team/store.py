@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -204,6 +205,24 @@ class Session:
         }
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting while another process opens the same new store.
+
+    The switch needs the file to itself, and SQLite answers "database is
+    locked" at once, without the busy timeout, when two connections race for
+    it (waiting could deadlock them).  So wait here, as a writer would.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 _COLUMNS = (
     "id, uid, created_at, rep, card_id, touch, prospect, prospect_company, model, score, source,"
     " audio_path, report_json, sent_at, reviewed_at, weights_json"
@@ -255,7 +274,7 @@ class Store:
             self._db = db
             self._check()
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
             sweep_temp_audio(self.folder / "audio")
