@@ -159,6 +159,34 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
 
 
 @contextmanager
+def _history(path: Path | None, saving: Store | None) -> Iterator[Store | None]:
+    """Where a prospect's voicemail history is read: the store saving the take or,
+    with ``--no-save``, the existing store as it is (nothing is created or saved).
+
+    ``--no-save`` skips saving, not the cadence: a 4th voicemail is a 4th
+    whether or not this take is kept.  A store that cannot be read is a warning
+    here, not an error: the take is still scored, without its history.
+    """
+    if saving is not None:
+        yield saving
+        return
+    from coach.team.store import Store, StoreError, store_path
+
+    where = path.expanduser() if path is not None else store_path()
+    if not where.is_file():
+        yield None
+        return
+    try:
+        history = Store(where, write=False)
+    except StoreError as exc:
+        err.print(f"Warning: voicemail history not read — {exc}", markup=False, soft_wrap=True)
+        yield None
+        return
+    with history:
+        yield history
+
+
+@contextmanager
 def _reading(path: Path | None, *, write: bool = False) -> Iterator[Store]:
     """A store for a command that only reads it (it may be read-only), warning of skipped rows.
 
@@ -207,8 +235,8 @@ def _with_cadence(
 ) -> Context:
     """Judge the take as the next voicemail to its prospect, from the ones left before.
 
-    Without a store (``--no-save``) there is no history to read.  The history
-    line goes to stderr so ``--json`` stays clean.
+    ``store`` is where the history is read (see :func:`_history`); without one
+    there is none.  The history line goes to stderr so ``--json`` stays clean.
     """
     who = context.prospect.name
     if store is None or not who:
