@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from coach.context import Context
 from coach.errors import CoachError
-from coach.report import Report
+from coach.report import Identity, Report
 from coach.rubric.checks import Take
 from coach.rubric.config import Rubric
 from coach.rubric.engine import band, feedback, judge, score
@@ -78,7 +78,16 @@ def judge_take(
             strengths=tuple(strengths),
             timings=timings,
             band=band(points, rubric.bands),
+            identity=_identity(take.context),
         )
+
+
+def _identity(context: Context) -> Identity | None:
+    """Who the take is checked as, when anybody is named."""
+    rep = context.rep
+    if not (rep.name or rep.phone):
+        return None
+    return Identity(rep.name, rep.company, rep.phone, context.rep_from)
 
 
 _POOL: list[Executor] = []

@@ -70,7 +70,7 @@ def prompts_show(
         f"{card.id} — {card.title}",
         f"Card:     {card.path}",
         f"Touch:    {card.touch}",
-        f"Rep:      {rep or 'from your profile'}",
+        f"Rep:      {f'{rep} (stands in until a profile or flag names you)' if rep else 'you'}",
         f"Prospect: {_prospect_line(card) or '—'}",
     ]
     if card.prospect.situation:

@@ -295,8 +295,8 @@ def rehearse(
     """
     from coach.practice.cards import find_card
 
-    card = find_card(card_spec)
     context = _context(touch=touch, card=card_spec, callback=None)
+    card = find_card(card_spec).played_by(context.rep)
     judged_by = _rubric(rubric)
     with _opened_store(store, save=not no_save) as saving:
         _rehearse(
