@@ -482,6 +482,10 @@ def vmic(_session_mic: VirtualMic) -> Iterator[VirtualMic]:
     _session_mic.stop_players()
 
 
+#: a generous bound on one coach run: a loaded machine decodes far slower than real time
+RUN_TIMEOUT_S = 300.0
+
+
 def coach(mic: VirtualMic, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "coach", *args],
@@ -490,7 +494,7 @@ def coach(mic: VirtualMic, home: Path, *args: str) -> subprocess.CompletedProces
         text=True,
         stdin=subprocess.DEVNULL,
         check=False,
-        timeout=120,
+        timeout=RUN_TIMEOUT_S,
     )
 
 
@@ -516,7 +520,7 @@ class Run:
             time.sleep(0.05)
         raise AssertionError(f"no audio reached the take file: {self.stderr()}")
 
-    def finish(self, timeout: float = 120.0) -> int:
+    def finish(self, timeout: float = RUN_TIMEOUT_S) -> int:
         return self.proc.wait(timeout=timeout)
 
     def stdout(self) -> str:
