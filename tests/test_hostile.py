@@ -181,11 +181,176 @@ def test_bad_arguments_get_one_line_and_leave_the_store_alone(
 
 def test_a_20_digit_touch_is_a_usage_error_not_a_traceback(saved: Path) -> None:
     for args in (["sessions", "--touch", BIG], ["sessions", "--touch", "1001"]):
-        result = _cli(*args)
-        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
-        assert "Invalid value for '--touch'" in result.stderr
+        line = _one_error(_cli(*args))
+        assert line.startswith("Error: Invalid value for '--touch' / '-t': "), line
     with Store(saved) as store:
         assert store.sessions(touch=int(BIG)) == []
+
+
+#: A mistyped command line, across commands: (arguments, the line after "Error: ").
+#: Typer would print the usage and a boxed panel; the promise is one line that
+#: names the option and what is wrong, and points at the command's --help.
+USAGE_ERRORS: dict[str, tuple[list[str], str]] = {
+    "beam-size-0": (
+        ["score", "{take}", "--beam-size", "0"],
+        "Invalid value for '--beam-size': Input should be greater than or equal to 1"
+        " — see coach score --help",
+    ),
+    "beam-size-abc": (
+        ["score", "{take}", "--beam-size", "abc"],
+        "Invalid value for '--beam-size': Input should be a valid integer, *"
+        " — see coach score --help",
+    ),
+    "beam-size-21": (
+        ["score", "{take}", "--beam-size", "21"],
+        "Invalid value for '--beam-size': * less than or equal to 20 — see coach score --help",
+    ),
+    "unknown-option": (
+        ["score", "{take}", "--bogus"],
+        "No such option: --bogus — see coach score --help",
+    ),
+    "option-escape-sequence": (
+        ["score", "{take}", "--\x1b[2J\nx"],
+        "No such option: --* — see coach score --help",
+    ),
+    "missing-file": (["score"], "Missing argument 'FILE…' — see coach score --help"),
+    "touch-without-value": (
+        ["score", "{take}", "--touch"],
+        "Option '--touch' requires an argument — see coach score --help",
+    ),
+    "check-wpm-10": (
+        ["check", "{script}", "--wpm", "10"],
+        "Invalid value for '--wpm': Input should be greater than or equal to 60"
+        " — see coach check --help",
+    ),
+    "models-extra-argument": (
+        ["models", "extra"],
+        "Got unexpected extra argument(s) (extra) — see coach models --help",
+    ),
+    "devices-unknown-option": (
+        ["devices", "--list"],
+        "No such option: --list — see coach devices --help",
+    ),
+    "record-max-seconds-0": (
+        ["record", "--max-seconds", "0"],
+        "Invalid value for '--max-seconds': Input should be greater than or equal to 1"
+        " — see coach record --help",
+    ),
+    "rehearse-no-card": (["rehearse"], "Missing argument 'CARD' — see coach rehearse --help"),
+    "profile-set-wpm-20": (
+        ["profile", "set", "--target-wpm", "20"],
+        "Invalid value for '--target-wpm': * greater than or equal to 60"
+        " — see coach profile set --help",
+    ),
+    "profile-set-typo": (
+        ["profile", "set", "--nmae", "Chris"],
+        "No such option: --nmae (Possible options: *) — see coach profile set --help",
+    ),
+    "prompts-show-no-id": (
+        ["prompts", "show"],
+        "Missing argument 'ID' — see coach prompts show --help",
+    ),
+    "sessions-20-digit-touch": (
+        ["sessions", "--touch", BIG],
+        "Invalid value for '--touch' / '-t': Input should be less than or equal to 1000"
+        " — see coach sessions --help",
+    ),
+    "sessions-min-score-101": (
+        ["sessions", "--min-score", "101"],
+        "Invalid value for '--min-score': * less than or equal to 100 — see coach sessions --help",
+    ),
+    "sessions-t-without-value": (
+        ["sessions", "-t"],
+        "Option '-t' requires an argument — see coach sessions --help",
+    ),
+    "sessions-show-no-id": (
+        ["sessions", "show"],
+        "Missing argument 'ID' — see coach sessions show --help",
+    ),
+    "sessions-show-abc": (
+        ["sessions", "show", "abc"],
+        "Invalid value for 'ID': Input should be a valid integer, *"
+        " — see coach sessions show --help",
+    ),
+    "sessions-delete-two-ids": (
+        ["sessions", "delete", "1", "2"],
+        "Got unexpected extra argument(s) (2) — see coach sessions delete --help",
+    ),
+    "review-id-0": (
+        ["review", "0"],
+        "Invalid value for 'ID': Input should be greater than or equal to 1"
+        " — see coach review --help",
+    ),
+    "review-override-without-value": (
+        ["review", "1", "--override"],
+        "Option '--override' requires an argument — see coach review --help",
+    ),
+    "export-without-out": (
+        ["export", "1"],
+        "Missing option '--out' / '-o' — see coach export --help",
+    ),
+    "import-no-bundle": (["import"], "Missing argument 'BUNDLE' — see coach import --help"),
+    "progress-extra-argument": (
+        ["progress", "Chris"],
+        "Got unexpected extra argument(s) (Chris) — see coach progress --help",
+    ),
+    "report-rep-without-value": (
+        ["report", "--rep"],
+        "Option '--rep' requires an argument — see coach report --help",
+    ),
+    "unknown-command": (["scroe", "{take}"], "No such command 'scroe'* — see coach --help"),
+    "no-version-option": (["--version"], "No such option: --version — see coach --help"),
+}
+
+
+@pytest.mark.parametrize("case", list(USAGE_ERRORS))
+def test_a_mistyped_command_line_is_one_line_and_saves_nothing(
+    case: str, saved: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    import fnmatch
+
+    args, expected = USAGE_ERRORS[case]
+    script = tmp_path / "script.txt"
+    script.write_text("Hi Dana, this is Chris from Northwind. Call me at 415-555-0134.\n")
+    fill = {"{script}": str(script), "{take}": str(fixtures_dir / "t1_good_slt.flac")}
+    args = [fill.get(a, a) for a in args]
+    before = _snapshot(tmp_path)
+
+    result = _cli(*args)
+
+    line = _one_error(result)
+    assert fnmatch.fnmatchcase(line, "Error: " + expected.replace("[", "[[]")), line
+    assert "Traceback" not in result.output and "Usage" not in result.output
+    _no_controls(result.output)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "x.flac", "--beam-size", "0"],
+        ["sessions", "--touch", BIG],
+        ["sessions", "show"],
+        ["nosuchcommand"],
+    ],
+)
+def test_the_console_script_prints_one_line_not_a_panel(args: list[str], saved: Path) -> None:
+    """The installed entry point (rich's terminal width, no CliRunner) keeps the promise too."""
+    done = _coach(*args, env={"COACH_HOME": str(saved.parent), "COLUMNS": "40"})
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    assert lines[0].endswith(" --help") and "╭" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_help_and_no_arguments_still_show_the_help() -> None:
+    """Usage errors become one line; asking for help (or giving nothing) still shows it."""
+    for args in (["--help"], ["sessions", "--help"], ["score", "--help"]):
+        result = _cli(*args)
+        assert result.exit_code == 0 and "Usage: " in result.output, result.output
+    bare = _cli()
+    assert bare.exit_code == 2 and "[OPTIONS] COMMAND [ARGS]" in bare.output, bare.output
 
 
 # -- one line, exit 2: settings files ------------------------------------------------------
