@@ -53,9 +53,9 @@ def _error_line(message: str) -> NoReturn:
     """Print ``Error: message`` as one line on stderr, then exit 2.
 
     A Text, not markup: messages quote card syntax like "[rep]" and user text;
-    a newline typed into an option name or value must not make it two lines.
+    a line break typed into an option name or value must not make it two lines.
     """
-    one_line = " ".join(message.split("\n"))
+    one_line = " ".join(message.splitlines())  # \r, U+2028 and the like as well
     err.print(Text.assemble(("Error:", "bold red"), f" {one_line}"), soft_wrap=True)
     raise SystemExit(2) from None
 
