@@ -360,8 +360,12 @@ NAN_RUBRICS = {
     "threshold-inf": "[checks.length]\nmax_s = inf\n",
     "threshold-1e308": "[checks.length]\nmax_s = 1e308\n",
     "weight-nan": "[checks.hook]\nweight = nan\n",
+    "weight-inf": "[checks.hook]\nweight = inf\n",
     "weight-1e308": "[checks.hook]\nweight = 1e308\n",
+    "weight-negative": "[checks.hook]\nweight = -1\n",
+    "points-nan": "[score]\npass = nan\n",
     "points-inf": "[score]\npass = inf\n",
+    "points-1e308": "[score]\npass = 1e308\n",
     "points-1000": "[score]\npass = 1000.0\n",
 }
 
@@ -417,12 +421,37 @@ def test_a_fifo_profile_does_not_hang(coach_home: Path, tmp_path: Path) -> None:
     assert "is not a regular file" in _one_error(_cli("check", script))
 
 
-def test_a_settings_file_over_the_cap_is_refused(tmp_path: Path) -> None:
-    rubric = tmp_path / "huge.toml"
-    rubric.write_text("# padding\n" * 200_000)
+def test_a_profile_that_is_a_link_to_dev_zero_is_refused(coach_home: Path, tmp_path: Path) -> None:
+    coach_home.mkdir(parents=True, exist_ok=True)
+    (coach_home / "profile.toml").symlink_to("/dev/zero")
     script = tmp_path / "s.txt"
     script.write_text("Hi, this is Chris.\n")
-    assert "is over 1024 kB" in _one_error(_cli("check", script, "--rubric", rubric))
+    assert "is not a regular file" in _one_error(_cli("check", script))
+
+
+@pytest.mark.parametrize("kind", ["rubric", "card", "card-by-id", "profile"])
+def test_a_settings_file_over_the_cap_is_refused(
+    kind: str, coach_home: Path, tmp_path: Path
+) -> None:
+    """1 MB of comments is valid TOML; a settings file is a few kB (#14 point 5)."""
+    huge = {
+        "rubric": tmp_path / "huge.toml",
+        "card": tmp_path / "huge.toml",
+        "card-by-id": coach_home / "prompts" / "huge.toml",
+        "profile": coach_home / "profile.toml",
+    }[kind]
+    huge.parent.mkdir(parents=True, exist_ok=True)
+    huge.write_text("# padding\n" * 200_000)
+    script = tmp_path / "s.txt"
+    script.write_text("Hi, this is Chris.\n")
+    args = {
+        "rubric": ["check", script, "--rubric", huge],
+        "card": ["check", script, "--card", huge],
+        "card-by-id": ["prompts", "show", "huge"],
+        "profile": ["check", script],
+    }[kind]
+    line = _one_error(_cli(*args))
+    assert line == f"Error: {huge} is over 1024 kB — a settings file is a few kB", line
 
 
 # -- the store: diagnosis, rotten rows ------------------------------------------------------
@@ -608,6 +637,21 @@ def test_markup_in_user_text_prints_as_typed(text: str, saved: Path, tmp_path: P
     script.write_text("Hi Dana, this is Chris from Northwind. Call me at 415-555-0134.\n")
     checked = _cli("check", script, "--rep-company", f"Globex {text}")
     assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.parametrize("text", ["[/]", "[/i]", "[bold]x[/bold"])
+def test_markup_in_a_profile_prints_as_typed(text: str, tmp_path: Path) -> None:
+    """A profile name or company that looks like rich markup (#14 point 4)."""
+    saved = _cli("profile", "set", "--name", f"Chris {text}", "--company", f"Globex {text}")
+    assert saved.exit_code == 0, saved.output
+    shown = _cli("profile")
+    assert shown.exit_code == 0, shown.output
+    assert f"Chris {text}" in shown.stdout and f"Globex {text}" in shown.stdout
+    script = tmp_path / "s.txt"
+    script.write_text("Hi Dana, this is Chris from Globex. Call me at 415-555-0134.\n")
+    checked = _cli("check", script)
+    assert checked.exit_code == 0, checked.output
+    assert "Traceback" not in checked.output
 
 
 def test_a_card_title_with_markup_and_controls_is_refused_or_shown_plain(
