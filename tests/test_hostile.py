@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -515,6 +516,90 @@ def test_a_read_only_store_still_lists(saved: Path, monkeypatch: pytest.MonkeyPa
     assert result.stdout.count('"uid"') == 2
     assert _cli("sessions", "show", "1").exit_code == 0
     assert _rows(saved) == before
+
+
+def _can_mount() -> bool:
+    """Whether this user may mount in a mount namespace of its own (root, or a CI allowing it)."""
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+#: a real read-only or full filesystem, not a simulated one: root ignores file modes
+REAL_MOUNTS = pytest.mark.skipif(
+    not _can_mount(), reason="needs unshare -m to mount a read-only or full filesystem"
+)
+
+
+def _coach_mounted(setup: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``coach ARGS`` in a private mount namespace after ``setup`` (a shell line) ran in it.
+
+    unshare's mounts are private by default: nothing is mounted outside the test.
+    """
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f'{setup} && exec "$0" -m coach "$@"', sys.executable, *args],
+        env={**os.environ, "COACH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+@REAL_MOUNTS
+def test_a_store_on_a_read_only_filesystem_reads_and_refuses_writes(
+    saved: Path, tmp_path: Path
+) -> None:
+    home = saved.parent
+    bundle = tmp_path / "b.zip"
+    assert _cli("export", "1", "--out", bundle).exit_code == 0
+    before_rows, before_files = _rows(saved), _snapshot(home)
+    folder = shlex.quote(str(home))
+    read_only = f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}"
+    for args in (["sessions"], ["sessions", "show", "1"], ["review"], ["progress"]):
+        done = _coach_mounted(read_only, home, *args)
+        assert done.returncode == 0 and done.stderr == "", (args, done.stderr)
+    listed = _coach_mounted(read_only, home, "sessions", "--json")
+    assert listed.stdout.count('"uid"') == 2, listed.stdout
+    for args in (
+        ["review", "1", "--comment", "hi", "--by", "Lee"],
+        ["sessions", "delete", "2"],
+        ["import", str(bundle)],
+    ):
+        done = _coach_mounted(read_only, home, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {saved} cannot be written ("), lines
+        assert "not a Voice Coach database" not in done.stderr
+    assert _rows(saved) == before_rows
+    assert _snapshot(home) == before_files
+
+
+@REAL_MOUNTS
+def test_a_store_on_a_full_disk_reads_and_says_the_disk_is_full(
+    saved: Path, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "b.zip"
+    assert _cli("export", "1", "--out", bundle).exit_code == 0
+    full = tmp_path / "full"
+    full.mkdir()
+    there, source = shlex.quote(str(full)), shlex.quote(str(saved.parent))
+    fill = (
+        f"mount -t tmpfs -o size=512k tmpfs {there} && cp -a {source}/. {there}/"
+        f" && {{ dd if=/dev/zero of={there}/filler bs=4k 2>/dev/null; true; }}"
+    )
+    listed = _coach_mounted(fill, full, "sessions", "--json")
+    assert listed.returncode == 0 and listed.stdout.count('"uid"') == 2, listed.stderr
+    shown = _coach_mounted(fill, full, "sessions", "show", "1")
+    assert shown.returncode == 0, shown.stderr
+    for args in (["review", "1", "--comment", "hi", "--by", "Lee"], ["import", str(bundle)]):
+        done = _coach_mounted(fill, full, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.splitlines() == [
+            f"Error: the disk holding {full / 'coach.db'} is full — "
+            "free some space and run it again"
+        ], done.stderr
 
 
 ROTTEN = {
