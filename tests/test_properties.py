@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -42,6 +43,10 @@ from coach.views.terminal import comments_view, report_view
 from tests.scripts import GOOD, WEAK, script_report
 
 EXAMPLES = int(os.environ.get("COACH_HYPOTHESIS_EXAMPLES", "200"))
+#: the suite's 600 s per test, scaled with the examples asked for: 10,000 CLI
+#: examples take ~20 min on a busy 2-core machine, and pytest-timeout would cut
+#: the run short and Hypothesis would report the cut as a flaky failure
+pytestmark = pytest.mark.timeout(600 * max(1, EXAMPLES // 200))
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
