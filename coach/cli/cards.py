@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli.options import CoachCommand
+from coach.cli.options import CoachCommand, CoachGroup
 from coach.cli.output import err, out
 
 if TYPE_CHECKING:
     from coach.practice.cards import Card
 
 
-app = typer.Typer(invoke_without_command=True)
+app = typer.Typer(cls=CoachGroup, invoke_without_command=True)
 
 
 @app.callback()
