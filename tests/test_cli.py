@@ -132,3 +132,11 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example: coach " in command.help, f"coach {name} help has no example"
         subcommands = getattr(command, "commands", {})  # a group: coach profile set, …
         todo += [(f"{name} {sub}", cmd) for sub, cmd in subcommands.items()]
+
+
+def test_version() -> None:
+    from coach import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"coach {__version__}\n"

@@ -300,7 +300,7 @@ USAGE_ERRORS: dict[str, tuple[list[str], str]] = {
         "Option '--rep' requires an argument — see coach report --help",
     ),
     "unknown-command": (["scroe", "{take}"], "No such command 'scroe'* — see coach --help"),
-    "no-version-option": (["--version"], "No such option: --version — see coach --help"),
+    "unknown-top-option": (["--colour"], "No such option: --colour — see coach --help"),
 }
 
 

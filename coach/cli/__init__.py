@@ -45,6 +45,23 @@ app.add_typer(share.app)
 app.add_typer(team.app)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from coach import __version__
+
+        typer.echo(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Voicemail Coach: practise sales voicemails that get called back. Offline."""
+
+
 def _output_failed(exc: OSError) -> None:
     """stdout is a full disk or gone: one line on stderr (if it can take one), exit 2 now.
 
