@@ -7,10 +7,10 @@ runs as a real process.  Two ways to stop, each round:
 ``enter``
     The rep stops right after the last word: Ctrl-C (which stops like Enter;
     stdin is not a terminal here) 0.3 s after the take's speech ends.  The
-    hard case: the last stretch of speech is still to transcribe.
+    hard case: the take is heard after the stop.
 ``max-seconds``
-    ``--max-seconds 32`` ends the take, 5 s after the speech; the last
-    piece was transcribed during that silence.
+    ``--max-seconds 32`` ends the take, 5 s after the speech; the take was
+    heard during that silence.
 
 Two clocks: the coach's own ``after_stop`` timer (``COACH_TIMINGS=1``: from
 the stop to the report being ready), and, for ``enter``, from the moment the
@@ -161,15 +161,16 @@ def section(
             "report ready (coach's timer)",
             "≤ 2 s",
             "JSON on stdout (bench's clock)",
-            "last piece transcribed after the stop",
-            "pieces transcribed live",
+            "hearing left after the stop",
+            "hearings while recording",
+            "heard before the stop",
             "runs (coach's timer)",
             "numbers as `coach score` of the saved take",
             "checks as `coach score`",
         ],
     )
     labels = {
-        "enter": f"Ctrl-C {STOP_AFTER_S} s after the last word (last piece still to transcribe)",
+        "enter": f"Ctrl-C {STOP_AFTER_S} s after the last word (heard after the stop)",
         "max-seconds": (
             f"`--max-seconds {MAX_SECONDS:g}`, {MAX_SECONDS - end:.1f} s after the speech"
         ),
@@ -191,17 +192,20 @@ def section(
             "✔" if median(after) <= 2.0 else "✘",
             f"{median(seen):.2f} s" if seen else "—",
             f"{median([r.timings.get('transcribe_after_stop', 0.0) for r in runs]):.2f} s",
-            f"{median([r.timings.get('live_pieces', 0.0) for r in runs]):.0f}",
+            f"{median([r.timings.get('live_hearings', 0.0) for r in runs]):.0f}",
+            f"{sum(r.timings.get('live_used_early', 0.0) > 0 for r in runs)} of {len(runs)}",
             fmt_runs(after),
             f"{sum(r.same_numbers for r in runs)} of {len(runs)} takes",
             f"{sum(r.same_checks for r in runs)} of {sum(r.checks for r in runs)}",
         )
     table.notes.append(
-        f"The take's speech ends at {end:.1f} s. The coach transcribes the take region by "
-        "region while it is recorded (cut at pauses; a sentence not finished at a cut is "
-        "decoded again with the next piece), so after the stop only the last region, the "
-        "acoustics of the whole take and the rubric are left. Parity: the report shown after "
-        "the stop against `coach score` of the saved take, field by field."
+        f"The take's speech ends at {end:.1f} s. Both `coach record` and `coach score` hear "
+        "the take up to 0.5 s after its last speech with the same function; while recording, "
+        "the take so far is heard each time the rep falls quiet for 0.5 s, and when the rep "
+        "stops without saying more that hearing is the file's (the same samples), so only "
+        "the acoustics and the rubric are left. Stopped sooner, the take is heard after the "
+        "stop: a whole decode. Parity: the report shown after the stop against "
+        "`coach score` of the saved take, field by field."
     )
     s.tables.append(table)
     return s
