@@ -18,6 +18,7 @@ from coach.speech.acoustics import (
     AcousticOptions,
     Acoustics,
     Pause,
+    count_syllables,
     loudness_dbfs,
     measure,
     pitch_track,
@@ -213,6 +214,40 @@ def test_a_phone_line_changes_pitch_spread_and_speaking_time_little(take: str) -
     assert phone.pitch_variation_st is not None
     assert phone.pitch_variation_st == pytest.approx(clean.pitch_variation_st, rel=0.15)
     assert phone.speech_s == pytest.approx(clean.speech_s, rel=0.15)
+
+
+# -- syllable nuclei
+
+
+def test_each_voiced_burst_is_one_syllable() -> None:
+    # seven vowel-like bursts (rise and fall, 180 ms) 70 ms apart, then a pause and three more
+    burst = voiced(160.0, 0.18) * np.hanning(round(0.18 * SR)).astype(np.float32)
+    gap = silence(0.07)
+    y = join(silence(0.3), *([burst, gap] * 7), silence(0.6), *([burst, gap] * 3), silence(0.3))
+    a = measure(y, sr=SR)
+    assert a.syllables == 10
+    assert a.syllables_per_s == pytest.approx(10 / a.speech_s)
+    assert count_syllables(y, sr=SR) == 10
+
+
+def test_no_syllables_in_silence_or_noise() -> None:
+    hiss = (np.random.default_rng(3).standard_normal(SR) * 0.1).astype(np.float32)
+    assert measure(silence(1.0), sr=SR).syllables == 0
+    assert measure(silence(1.0), sr=SR).syllables_per_s is None
+    assert count_syllables(hiss, sr=SR) == 0
+
+
+@pytest.mark.parametrize("take", ["fsdd_jackson", "fsdd_nicolas", "austen_b_phone"])
+def test_syllables_of_real_speech(take: str) -> None:
+    # FSDD digits have known syllables; the LibriVox take's come from the CMU dictionary
+    import tomllib
+
+    from coach.speech.audio import load
+
+    manifest = tomllib.loads((REAL / "manifest.toml").read_text())["take"]
+    known = next(t["syllables"] for t in manifest if t["file"] == f"{take}.flac")
+    counted = measure(load(REAL / f"{take}.flac").samples, sr=SR).syllables
+    assert counted == pytest.approx(known, rel=0.25)
 
 
 # -- level and clipping

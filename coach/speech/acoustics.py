@@ -100,6 +100,8 @@ class Acoustics:
         Largest sample magnitude, dBFS (above 0 for float audio beyond full scale).
     clipped_fraction : float
         Fraction of samples with magnitude at or above :data:`CLIP_LEVEL`.
+    syllables : int
+        Syllable nuclei counted in the voiced speech (see :func:`count_syllables`).
     """
 
     duration_s: float
@@ -112,6 +114,12 @@ class Acoustics:
     loudness_dbfs: float
     peak_dbfs: float
     clipped_fraction: float
+    syllables: int = 0
+
+    @property
+    def syllables_per_s(self) -> float | None:
+        """Syllable nuclei a second of speaking time; ``None`` without speech."""
+        return self.syllables / self.speech_s if self.speech_s > 0 else None
 
     @property
     def longest_pause_s(self) -> float:
@@ -292,7 +300,8 @@ def measure(y: np.ndarray, *, sr: float, options: AcousticOptions = DEFAULT_OPTI
         for end, start in zip(spans[:-1, 1], spans[1:, 0], strict=True)
     )
 
-    f0 = _pitch(y, sr=sr, options=options, active=active, spans=spans)
+    frames, f0 = _pitch(y, sr=sr, options=options, active=active, spans=spans)
+    syllables = _syllables(y, sr=sr, options=options, voiced_frames=frames) if f0.size else 0
     voiced_s = f0.size * options.hop_length / sr
     if f0.size and voiced_s >= options.min_voiced_s:
         variation = pitch_variation_st(f0)
@@ -312,6 +321,7 @@ def measure(y: np.ndarray, *, sr: float, options: AcousticOptions = DEFAULT_OPTI
         loudness_dbfs=_rms_dbfs(y, spans),
         peak_dbfs=_dbfs(float(np.max(magnitude))),
         clipped_fraction=float(np.count_nonzero(magnitude >= CLIP_LEVEL) / n),
+        syllables=syllables,
     )
 
 
@@ -374,7 +384,39 @@ def pitch_track(
     _check_signal(y, sr)
     _check_pitch_options(options, sr)
     active, spans = _level(y, sr=sr, options=options)
-    return _pitch(y, sr=sr, options=options, active=active, spans=spans)
+    f0: np.ndarray = _pitch(y, sr=sr, options=options, active=active, spans=spans)[1]
+    return f0
+
+
+def count_syllables(y: np.ndarray, *, sr: float, options: AcousticOptions = DEFAULT_OPTIONS) -> int:
+    """Syllable nuclei in the voiced speech of ``y``, after de Jong & Wempe (2009).
+
+    A nucleus is a peak of the speech band's intensity (25 ms RMS, dB) that
+    is within 25 dB of the take's loudest (99th percentile), voiced (a pitch
+    frame within 20 ms), at least 80 ms from the last, and separated from it
+    by a dip of 2 dB or more (else the louder of the two counts).  On real
+    voices it comes within about 15 % of the dictionary's syllable count
+    (bench ``delivery``), undercounting fast fluent speech on a phone line.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,), floating]
+        Mono audio, full scale ±1.
+    sr : number > 0
+        Sample rate of ``y``, Hz.
+    options : AcousticOptions
+        Everything :func:`pitch_track` uses (voicing), and ``hop_length``.
+
+    Returns
+    -------
+    int
+        Syllables; 0 without voiced speech.
+    """
+    _check_signal(y, sr)
+    _check_pitch_options(options, sr)
+    active, spans = _level(y, sr=sr, options=options)
+    frames, f0 = _pitch(y, sr=sr, options=options, active=active, spans=spans)
+    return _syllables(y, sr=sr, options=options, voiced_frames=frames) if f0.size else 0
 
 
 def pitch_variation_st(f0: np.ndarray) -> float | None:
@@ -568,7 +610,8 @@ def _level(y: np.ndarray, *, sr: float, options: AcousticOptions) -> tuple[np.nd
 
 def _pitch(
     y: np.ndarray, *, sr: float, options: AcousticOptions, active: np.ndarray, spans: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frame indices and f0 (Hz) of the voiced frames, in time order."""
     hop, length = options.hop_length, options.frame_length
     # Frames are centred as in librosa (centre of frame i = sample i * hop =
     # first sample of block i); frame i is a candidate when block i is
@@ -582,7 +625,7 @@ def _pitch(
     gate[common:] = False
     if not gate.any():
         # No speech, no pitch, and no need to pay for importing librosa.
-        return np.zeros(0)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
 
     padded = np.pad(y.astype(np.float32), (length // 2, length // 2))
     fmin, fmax = options.fmin_hz, options.fmax_hz
@@ -596,7 +639,46 @@ def _pitch(
         fmin = max(fmin, centre * 2.0 ** (-span[0] / 12.0))
         fmax = min(fmax, centre * 2.0 ** (span[1] / 12.0))
         frames, f0 = _voiced_frames(padded, gate, sr=sr, options=options, fmin=fmin, fmax=fmax)
-    return _smooth(frames, f0, options.pitch_smooth_frames)
+    return frames, _smooth(frames, f0, options.pitch_smooth_frames)
+
+
+#: de Jong & Wempe's syllable nuclei: RMS window s, peaks within this many dB of the
+#: loudest, dip between nuclei dB, closest nuclei s, voicing this close s
+_NUCLEUS_WINDOW_S, _NUCLEUS_RANGE_DB, _NUCLEUS_DIP_DB = 0.025, 25.0, 2.0
+_NUCLEUS_GAP_S, _NUCLEUS_VOICED_S = 0.08, 0.02
+
+
+def _syllables(
+    y: np.ndarray, *, sr: float, options: AcousticOptions, voiced_frames: np.ndarray
+) -> int:
+    import librosa
+
+    hop = options.hop_length
+    band = _speech_band(y, sr=sr, band=options.speech_band_hz).astype(np.float32)
+    rms = librosa.feature.rms(
+        y=band, frame_length=max(2, round(_NUCLEUS_WINDOW_S * sr)), hop_length=hop, center=True
+    )[0]
+    db = 20.0 * np.log10(np.maximum(rms, 1e-10))
+    near = max(1, round(_NUCLEUS_VOICED_S * sr / hop))
+    voiced = np.zeros(db.size + near + 1, dtype=bool)
+    for shift in range(-near, near + 1):
+        at = voiced_frames + shift
+        voiced[at[(at >= 0) & (at < voiced.size)]] = True
+    gap = max(1, round(_NUCLEUS_GAP_S * sr / hop))
+    peaks = librosa.util.peak_pick(
+        db, pre_max=gap // 2, post_max=gap // 2, pre_avg=1, post_avg=1, delta=0.0, wait=gap
+    )
+    floor = float(np.percentile(db, 99.0)) - _NUCLEUS_RANGE_DB
+    kept: list[int] = []
+    for p in peaks:
+        if db[p] < floor or not voiced[p]:
+            continue
+        if kept and min(db[p], db[kept[-1]]) - db[kept[-1] : p + 1].min() < _NUCLEUS_DIP_DB:
+            if db[p] > db[kept[-1]]:
+                kept[-1] = int(p)
+            continue
+        kept.append(int(p))
+    return len(kept)
 
 
 def _voiced_frames(

@@ -44,6 +44,8 @@ class Metrics:
     pitch_variation_st: float | None
     loudness_dbfs: float | None
     phone_numbers: tuple[NumberMetric, ...] = ()
+    #: syllable nuclei a second of speaking time, from the audio alone (#15)
+    syllables_per_s: float | None = None
 
 
 def spoken_words(transcript: Transcript, numbers: Sequence[PhoneNumber]) -> int:
@@ -118,4 +120,5 @@ def measure_take(
         ),
         loudness_dbfs=round(a.loudness_dbfs, 1),
         phone_numbers=spoken,
+        syllables_per_s=None if a.syllables_per_s is None else round(a.syllables_per_s, 2),
     )
