@@ -1,12 +1,14 @@
 """A live take against the same take scored from its file: numbers and checks, every fixture.
 
-``coach record`` decodes a take region by region while it is recorded
-(:class:`coach.practice.live.LiveTranscriber`); ``coach score`` decodes the
-saved file whole.  Here every fixture take with a callback number is fed to
-the live transcriber block by block, as the microphone would (no device: the
-same samples, so the comparison is exact), then judged, and compared field by
-field with :func:`coach.pipeline.score_audio` on the same samples and card.
-The time is the decoding left once every region before the stop is done: the
+``coach record`` hears a take while it is recorded, each time the rep falls
+quiet (:class:`coach.practice.live.LiveTranscriber`); ``coach score`` hears
+the saved file; both through :func:`coach.speech.hearing.hear`.  Here every
+fixture take with a callback number, followed by a second of quiet (the rep
+reaching for the key), is fed to the live transcriber block by block, as the
+microphone would (no device: the same samples, so the comparison is exact),
+then judged, and compared field by field with
+:func:`coach.pipeline.score_audio` on the same samples and card.  The time is
+the hearing left once every hearing asked for before the stop is done: the
 part of the after-stop latency that the transcription costs (``bench.record``
 measures the whole of it through the microphone).
 
@@ -16,7 +18,9 @@ measures the whole of it through the microphone).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from bench.lib import Section, Table, median
 from bench.speed import default_beam
@@ -29,7 +33,7 @@ class Pair:
     live_numbers: list[str]
     differ: dict[str, tuple[str, str]]  # check: (file, live)
     checks: int
-    regions: int
+    hearings: int
     left_at_stop_s: float
 
 
@@ -58,7 +62,9 @@ def compare(names: list[str] | None = None, *, beam: int | None = None) -> list[
             ),
             prospect=Prospect(name=entry["prospect_name"], company=entry["prospect_company"]),
         )
-        audio = load(FIXTURES / entry["file"])
+        loaded = load(FIXTURES / entry["file"])
+        quiet = np.zeros(SAMPLE_RATE, dtype=np.float32)
+        audio = replace(loaded, samples=np.concatenate([loaded.samples, quiet]))
         options = DecodeOptions(beam_size=beam, hotwords=context.hotwords())
         whole = score_audio(
             audio, transcriber=model, context=context, rubric=rubric, options=options
@@ -69,7 +75,7 @@ def compare(names: list[str] | None = None, *, beam: int | None = None) -> list[
                 live.feed(audio.samples[i : i + SAMPLE_RATE // 10])
             live.wait()
             began = time.perf_counter()
-            transcript = live.transcript()
+            transcript = live.transcript(audio.samples)
             left = time.perf_counter() - began
         finally:
             live.close()
@@ -90,7 +96,7 @@ def compare(names: list[str] | None = None, *, beam: int | None = None) -> list[
                 [n.digits for n in heard.metrics.phone_numbers],
                 {k: (v, live_status[k]) for k, v in file_status.items() if live_status[k] != v},
                 len(file_status),
-                int(live.timings.get("decodes", 0)),
+                int(live.timings.get("hearings", 0)),
                 left,
             )
         )
@@ -110,7 +116,7 @@ def section(names: list[str] | None = None) -> Section:
             "numbers (file)",
             "numbers (live)",
             "checks that differ",
-            "regions",
+            "hearings",
             "decoding left at the stop",
         ],
     )
@@ -120,7 +126,7 @@ def section(names: list[str] | None = None) -> Section:
             ", ".join(p.file_numbers) or "—",
             ", ".join(p.live_numbers) or "—" if p.live_numbers != p.file_numbers else "same",
             ", ".join(f"{k} {a}→{b}" for k, (a, b) in p.differ.items()) or "none",
-            str(p.regions),
+            str(p.hearings),
             f"{p.left_at_stop_s:.2f} s",
         )
     same_numbers = sum(p.file_numbers == p.live_numbers for p in pairs)

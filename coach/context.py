@@ -48,6 +48,9 @@ class Context:
     days_since_previous : float or None
         Days between the previous voicemail actually left for this prospect
         and this one; ``None`` when there is none on record.
+    rep_from : str
+        Where :attr:`rep` came from, said to the rep ("your profile",
+        "--callback", "the card acme-t1"); empty when nobody is named.
     """
 
     touch: int | None = None
@@ -56,6 +59,7 @@ class Context:
     offer: Offer = field(default_factory=Offer)
     target_wpm: float = 150.0
     days_since_previous: float | None = None
+    rep_from: str = ""
 
     def hotwords(self) -> str | None:
         """Names and companies to prime Whisper with — never digits.

@@ -24,19 +24,14 @@ from typing import TYPE_CHECKING
 
 from coach.context import Context
 from coach.errors import CoachError
-from coach.report import Report
+from coach.report import Identity, Report
 from coach.rubric.checks import Take
 from coach.rubric.config import Rubric
 from coach.rubric.engine import band, feedback, judge, score
 from coach.speech.audio import Audio
+from coach.speech.hearing import hear
 from coach.speech.metrics import measure_take
-from coach.speech.numbers import rehear_numbers
-from coach.speech.transcribe import (
-    DecodeOptions,
-    Transcriber,
-    Transcript,
-    recover_tail,
-)
+from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript
 
 if TYPE_CHECKING:
     from coach.speech.acoustics import Acoustics
@@ -78,7 +73,16 @@ def judge_take(
             strengths=tuple(strengths),
             timings=timings,
             band=band(points, rubric.bands),
+            identity=_identity(take.context),
         )
+
+
+def _identity(context: Context) -> Identity | None:
+    """Who the take is checked as, when anybody is named."""
+    rep = context.rep
+    if not (rep.name or rep.phone):
+        return None
+    return Identity(rep.name, rep.company, rep.phone, context.rep_from)
 
 
 _POOL: list[Executor] = []
@@ -189,7 +193,7 @@ def score_audio(
     with _timed(timings, "load"):
         model = transcriber if isinstance(transcriber, Transcriber) else transcriber()
     with _timed(timings, "transcribe"):
-        transcript = model.transcribe(audio.samples, options=options)
+        transcript = hear(model, audio.samples, options=options)
     base_s, per_s = ACOUSTICS_WAIT_S
     try:
         acoustics = acoustics_job.result(timeout=base_s + per_s * audio.duration_s)
@@ -199,15 +203,6 @@ def score_audio(
         _drop_pool()
         with _timed(timings, "acoustics"):
             acoustics = measure(audio.samples, sr=16_000)
-    with _timed(timings, "transcribe"):
-        transcript = recover_tail(
-            transcript,
-            audio.samples,
-            speech_end_s=acoustics.duration_s - acoustics.trailing_silence_s,
-            model=model,
-            options=options,
-        )
-        transcript = rehear_numbers(transcript, audio.samples, model=model, options=options)
     return score_transcribed(
         audio,
         transcript,

@@ -17,6 +17,17 @@ SCHEMA = "coach.report/1"
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who the take was checked as: the rep's name, company and number, and where they came
+    from ("your profile", "--callback", "the card acme-t1")."""
+
+    name: str = ""
+    company: str = ""
+    phone: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class OverrideNote:
     """A check whose status a team lead overrode in review (see :mod:`coach.team.review`)."""
 
@@ -46,6 +57,8 @@ class Report:
     overrides: tuple[OverrideNote, ...] = ()
     #: the score's band: "green", "amber" or "red" (empty: from the score and default bands)
     band: str = ""
+    #: the rep the take was checked as (``None``: nobody was named)
+    identity: Identity | None = None
 
     @property
     def score_band(self) -> str:
@@ -126,6 +139,7 @@ def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
         "band": report.score_band,
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
+        "checked_against": None if report.identity is None else vars(report.identity),
     }
 
 
@@ -207,4 +221,5 @@ def report_from_json(data: dict[str, Any]) -> Report:
             for c in data["checks"]
             if "override" in c
         ),
+        identity=Identity(**who) if (who := data.get("checked_against")) else None,
     )

@@ -34,6 +34,7 @@ REPORT_KEYS = [
     "band",  # added in #13; consumers of coach.report/1 ignore keys they do not know
     "fixes",
     "strengths",
+    "checked_against",  # added in #16: whose name and number the take was checked against
 ]
 METRIC_KEYS = [
     "duration_s",

@@ -86,6 +86,27 @@ def test_follow_up_gap_is_four_to_seven_days(days: int | None, status: str, says
     assert says in check.message
 
 
+def test_a_late_follow_up_says_what_to_do_now() -> None:
+    check = _touch_wording(2, 12)
+    assert "Leave it all the same" in check.advice and "fresh reason" in check.advice
+
+
+def test_no_save_reads_the_history_without_making_a_store(coach_home: Path) -> None:
+    from coach.cli.common import _history
+
+    with _history(None, None) as history:
+        assert history is None
+    assert not (coach_home / "coach.db").exists()
+
+    with Store() as made:
+        rubric = load_rubric(None)
+        report = check_script(FOLLOW_UP, source="t.wav", context=Context(), rubric=rubric)
+        made.save(report, prospect="Dana Reyes", sent_at="2026-11-10T12:00:00Z")
+    with _history(None, None) as history:
+        assert history is not None
+        assert [s.prospect for s in history.sent_to("Dana Reyes", "")] == ["Dana Reyes"]
+
+
 def test_wording_failure_is_not_softened_by_the_gap() -> None:
     check = _touch_wording(2, 2, "Hi Dana, just checking in. Call me at 415-555-0134.")
     assert check.status == "fail"
@@ -162,6 +183,13 @@ def test_cadence_through_coach_score(fixtures_dir: Path, coach_home: Path) -> No
     assert code == 0, stderr
     status, message = _status(data, "touch_wording")
     assert data["touch"] == 5 and status == "fail" and "don't call more than 3" in message
+
+    # --no-save skips saving, not the history: still the 5th, still a fail, nothing saved.
+    code, data, stderr = _score(first, "--scenario", "acme-t1", "--no-save")
+    assert code == 0, stderr
+    status, message = _status(data, "touch_wording")
+    assert data["touch"] == 5 and status == "fail" and "this is #5" in stderr
+    assert data["score"] < 85 and data["band"] != "green"
 
     listed = runner.invoke(app, ["sessions", "--prospect", "dana reyes", "--json"])
     rows = json.loads(listed.stdout)["sessions"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -181,11 +182,176 @@ def test_bad_arguments_get_one_line_and_leave_the_store_alone(
 
 def test_a_20_digit_touch_is_a_usage_error_not_a_traceback(saved: Path) -> None:
     for args in (["sessions", "--touch", BIG], ["sessions", "--touch", "1001"]):
-        result = _cli(*args)
-        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
-        assert "Invalid value for '--touch'" in result.stderr
+        line = _one_error(_cli(*args))
+        assert line.startswith("Error: Invalid value for '--touch' / '-t': "), line
     with Store(saved) as store:
         assert store.sessions(touch=int(BIG)) == []
+
+
+#: A mistyped command line, across commands: (arguments, the line after "Error: ").
+#: Typer would print the usage and a boxed panel; the promise is one line that
+#: names the option and what is wrong, and points at the command's --help.
+USAGE_ERRORS: dict[str, tuple[list[str], str]] = {
+    "beam-size-0": (
+        ["score", "{take}", "--beam-size", "0"],
+        "Invalid value for '--beam-size': Input should be greater than or equal to 1"
+        " — see coach score --help",
+    ),
+    "beam-size-abc": (
+        ["score", "{take}", "--beam-size", "abc"],
+        "Invalid value for '--beam-size': Input should be a valid integer, *"
+        " — see coach score --help",
+    ),
+    "beam-size-21": (
+        ["score", "{take}", "--beam-size", "21"],
+        "Invalid value for '--beam-size': * less than or equal to 20 — see coach score --help",
+    ),
+    "unknown-option": (
+        ["score", "{take}", "--bogus"],
+        "No such option: --bogus — see coach score --help",
+    ),
+    "option-escape-sequence": (
+        ["score", "{take}", "--\x1b[2J\nx"],
+        "No such option: --* — see coach score --help",
+    ),
+    "missing-file": (["score"], "Missing argument 'FILE…' — see coach score --help"),
+    "touch-without-value": (
+        ["score", "{take}", "--touch"],
+        "Option '--touch' requires an argument — see coach score --help",
+    ),
+    "check-wpm-10": (
+        ["check", "{script}", "--wpm", "10"],
+        "Invalid value for '--wpm': Input should be greater than or equal to 60"
+        " — see coach check --help",
+    ),
+    "models-extra-argument": (
+        ["models", "extra"],
+        "Got unexpected extra argument(s) (extra) — see coach models --help",
+    ),
+    "devices-unknown-option": (
+        ["devices", "--list"],
+        "No such option: --list — see coach devices --help",
+    ),
+    "record-max-seconds-0": (
+        ["record", "--max-seconds", "0"],
+        "Invalid value for '--max-seconds': Input should be greater than or equal to 1"
+        " — see coach record --help",
+    ),
+    "rehearse-no-card": (["rehearse"], "Missing argument 'CARD' — see coach rehearse --help"),
+    "profile-set-wpm-20": (
+        ["profile", "set", "--target-wpm", "20"],
+        "Invalid value for '--target-wpm': * greater than or equal to 60"
+        " — see coach profile set --help",
+    ),
+    "profile-set-typo": (
+        ["profile", "set", "--nmae", "Chris"],
+        "No such option: --nmae (Possible options: *) — see coach profile set --help",
+    ),
+    "prompts-show-no-id": (
+        ["prompts", "show"],
+        "Missing argument 'ID' — see coach prompts show --help",
+    ),
+    "sessions-20-digit-touch": (
+        ["sessions", "--touch", BIG],
+        "Invalid value for '--touch' / '-t': Input should be less than or equal to 1000"
+        " — see coach sessions --help",
+    ),
+    "sessions-min-score-101": (
+        ["sessions", "--min-score", "101"],
+        "Invalid value for '--min-score': * less than or equal to 100 — see coach sessions --help",
+    ),
+    "sessions-t-without-value": (
+        ["sessions", "-t"],
+        "Option '-t' requires an argument — see coach sessions --help",
+    ),
+    "sessions-show-no-id": (
+        ["sessions", "show"],
+        "Missing argument 'ID' — see coach sessions show --help",
+    ),
+    "sessions-show-abc": (
+        ["sessions", "show", "abc"],
+        "Invalid value for 'ID': Input should be a valid integer, *"
+        " — see coach sessions show --help",
+    ),
+    "sessions-delete-two-ids": (
+        ["sessions", "delete", "1", "2"],
+        "Got unexpected extra argument(s) (2) — see coach sessions delete --help",
+    ),
+    "review-id-0": (
+        ["review", "0"],
+        "Invalid value for 'ID': Input should be greater than or equal to 1"
+        " — see coach review --help",
+    ),
+    "review-override-without-value": (
+        ["review", "1", "--override"],
+        "Option '--override' requires an argument — see coach review --help",
+    ),
+    "export-without-out": (
+        ["export", "1"],
+        "Missing option '--out' / '-o' — see coach export --help",
+    ),
+    "import-no-bundle": (["import"], "Missing argument 'BUNDLE' — see coach import --help"),
+    "progress-extra-argument": (
+        ["progress", "Chris"],
+        "Got unexpected extra argument(s) (Chris) — see coach progress --help",
+    ),
+    "report-rep-without-value": (
+        ["report", "--rep"],
+        "Option '--rep' requires an argument — see coach report --help",
+    ),
+    "unknown-command": (["scroe", "{take}"], "No such command 'scroe'* — see coach --help"),
+    "unknown-top-option": (["--colour"], "No such option: --colour — see coach --help"),
+}
+
+
+@pytest.mark.parametrize("case", list(USAGE_ERRORS))
+def test_a_mistyped_command_line_is_one_line_and_saves_nothing(
+    case: str, saved: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    import fnmatch
+
+    args, expected = USAGE_ERRORS[case]
+    script = tmp_path / "script.txt"
+    script.write_text("Hi Dana, this is Chris from Northwind. Call me at 415-555-0134.\n")
+    fill = {"{script}": str(script), "{take}": str(fixtures_dir / "t1_good_slt.flac")}
+    args = [fill.get(a, a) for a in args]
+    before = _snapshot(tmp_path)
+
+    result = _cli(*args)
+
+    line = _one_error(result)
+    assert fnmatch.fnmatchcase(line, "Error: " + expected.replace("[", "[[]")), line
+    assert "Traceback" not in result.output and "Usage" not in result.output
+    _no_controls(result.output)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "x.flac", "--beam-size", "0"],
+        ["sessions", "--touch", BIG],
+        ["sessions", "show"],
+        ["nosuchcommand"],
+    ],
+)
+def test_the_console_script_prints_one_line_not_a_panel(args: list[str], saved: Path) -> None:
+    """The installed entry point (rich's terminal width, no CliRunner) keeps the promise too."""
+    done = _coach(*args, env={"COACH_HOME": str(saved.parent), "COLUMNS": "40"})
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
+    assert lines[0].endswith(" --help") and "╭" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_help_and_no_arguments_still_show_the_help() -> None:
+    """Usage errors become one line; asking for help (or giving nothing) still shows it."""
+    for args in (["--help"], ["sessions", "--help"], ["score", "--help"]):
+        result = _cli(*args)
+        assert result.exit_code == 0 and "Usage: " in result.output, result.output
+    bare = _cli()
+    assert bare.exit_code == 2 and "[OPTIONS] COMMAND [ARGS]" in bare.output, bare.output
 
 
 # -- one line, exit 2: settings files ------------------------------------------------------
@@ -195,8 +361,12 @@ NAN_RUBRICS = {
     "threshold-inf": "[checks.length]\nmax_s = inf\n",
     "threshold-1e308": "[checks.length]\nmax_s = 1e308\n",
     "weight-nan": "[checks.hook]\nweight = nan\n",
+    "weight-inf": "[checks.hook]\nweight = inf\n",
     "weight-1e308": "[checks.hook]\nweight = 1e308\n",
+    "weight-negative": "[checks.hook]\nweight = -1\n",
+    "points-nan": "[score]\npass = nan\n",
     "points-inf": "[score]\npass = inf\n",
+    "points-1e308": "[score]\npass = 1e308\n",
     "points-1000": "[score]\npass = 1000.0\n",
 }
 
@@ -252,12 +422,37 @@ def test_a_fifo_profile_does_not_hang(coach_home: Path, tmp_path: Path) -> None:
     assert "is not a regular file" in _one_error(_cli("check", script))
 
 
-def test_a_settings_file_over_the_cap_is_refused(tmp_path: Path) -> None:
-    rubric = tmp_path / "huge.toml"
-    rubric.write_text("# padding\n" * 200_000)
+def test_a_profile_that_is_a_link_to_dev_zero_is_refused(coach_home: Path, tmp_path: Path) -> None:
+    coach_home.mkdir(parents=True, exist_ok=True)
+    (coach_home / "profile.toml").symlink_to("/dev/zero")
     script = tmp_path / "s.txt"
     script.write_text("Hi, this is Chris.\n")
-    assert "is over 1024 kB" in _one_error(_cli("check", script, "--rubric", rubric))
+    assert "is not a regular file" in _one_error(_cli("check", script))
+
+
+@pytest.mark.parametrize("kind", ["rubric", "card", "card-by-id", "profile"])
+def test_a_settings_file_over_the_cap_is_refused(
+    kind: str, coach_home: Path, tmp_path: Path
+) -> None:
+    """1 MB of comments is valid TOML; a settings file is a few kB (#14 point 5)."""
+    huge = {
+        "rubric": tmp_path / "huge.toml",
+        "card": tmp_path / "huge.toml",
+        "card-by-id": coach_home / "prompts" / "huge.toml",
+        "profile": coach_home / "profile.toml",
+    }[kind]
+    huge.parent.mkdir(parents=True, exist_ok=True)
+    huge.write_text("# padding\n" * 200_000)
+    script = tmp_path / "s.txt"
+    script.write_text("Hi, this is Chris.\n")
+    args = {
+        "rubric": ["check", script, "--rubric", huge],
+        "card": ["check", script, "--card", huge],
+        "card-by-id": ["prompts", "show", "huge"],
+        "profile": ["check", script],
+    }[kind]
+    line = _one_error(_cli(*args))
+    assert line == f"Error: {huge} is over 1024 kB — a settings file is a few kB", line
 
 
 # -- the store: diagnosis, rotten rows ------------------------------------------------------
@@ -321,6 +516,90 @@ def test_a_read_only_store_still_lists(saved: Path, monkeypatch: pytest.MonkeyPa
     assert result.stdout.count('"uid"') == 2
     assert _cli("sessions", "show", "1").exit_code == 0
     assert _rows(saved) == before
+
+
+def _can_mount() -> bool:
+    """Whether this user may mount in a mount namespace of its own (root, or a CI allowing it)."""
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+#: a real read-only or full filesystem, not a simulated one: root ignores file modes
+REAL_MOUNTS = pytest.mark.skipif(
+    not _can_mount(), reason="needs unshare -m to mount a read-only or full filesystem"
+)
+
+
+def _coach_mounted(setup: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``coach ARGS`` in a private mount namespace after ``setup`` (a shell line) ran in it.
+
+    unshare's mounts are private by default: nothing is mounted outside the test.
+    """
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f'{setup} && exec "$0" -m coach "$@"', sys.executable, *args],
+        env={**os.environ, "COACH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+@REAL_MOUNTS
+def test_a_store_on_a_read_only_filesystem_reads_and_refuses_writes(
+    saved: Path, tmp_path: Path
+) -> None:
+    home = saved.parent
+    bundle = tmp_path / "b.zip"
+    assert _cli("export", "1", "--out", bundle).exit_code == 0
+    before_rows, before_files = _rows(saved), _snapshot(home)
+    folder = shlex.quote(str(home))
+    read_only = f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}"
+    for args in (["sessions"], ["sessions", "show", "1"], ["review"], ["progress"]):
+        done = _coach_mounted(read_only, home, *args)
+        assert done.returncode == 0 and done.stderr == "", (args, done.stderr)
+    listed = _coach_mounted(read_only, home, "sessions", "--json")
+    assert listed.stdout.count('"uid"') == 2, listed.stdout
+    for args in (
+        ["review", "1", "--comment", "hi", "--by", "Lee"],
+        ["sessions", "delete", "2"],
+        ["import", str(bundle)],
+    ):
+        done = _coach_mounted(read_only, home, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {saved} cannot be written ("), lines
+        assert "not a Voice Coach database" not in done.stderr
+    assert _rows(saved) == before_rows
+    assert _snapshot(home) == before_files
+
+
+@REAL_MOUNTS
+def test_a_store_on_a_full_disk_reads_and_says_the_disk_is_full(
+    saved: Path, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "b.zip"
+    assert _cli("export", "1", "--out", bundle).exit_code == 0
+    full = tmp_path / "full"
+    full.mkdir()
+    there, source = shlex.quote(str(full)), shlex.quote(str(saved.parent))
+    fill = (
+        f"mount -t tmpfs -o size=512k tmpfs {there} && cp -a {source}/. {there}/"
+        f" && {{ dd if=/dev/zero of={there}/filler bs=4k 2>/dev/null; true; }}"
+    )
+    listed = _coach_mounted(fill, full, "sessions", "--json")
+    assert listed.returncode == 0 and listed.stdout.count('"uid"') == 2, listed.stderr
+    shown = _coach_mounted(fill, full, "sessions", "show", "1")
+    assert shown.returncode == 0, shown.stderr
+    for args in (["review", "1", "--comment", "hi", "--by", "Lee"], ["import", str(bundle)]):
+        done = _coach_mounted(fill, full, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.splitlines() == [
+            f"Error: the disk holding {full / 'coach.db'} is full — "
+            "free some space and run it again"
+        ], done.stderr
 
 
 ROTTEN = {
@@ -443,6 +722,21 @@ def test_markup_in_user_text_prints_as_typed(text: str, saved: Path, tmp_path: P
     script.write_text("Hi Dana, this is Chris from Northwind. Call me at 415-555-0134.\n")
     checked = _cli("check", script, "--rep-company", f"Globex {text}")
     assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.parametrize("text", ["[/]", "[/i]", "[bold]x[/bold"])
+def test_markup_in_a_profile_prints_as_typed(text: str, tmp_path: Path) -> None:
+    """A profile name or company that looks like rich markup (#14 point 4)."""
+    saved = _cli("profile", "set", "--name", f"Chris {text}", "--company", f"Globex {text}")
+    assert saved.exit_code == 0, saved.output
+    shown = _cli("profile")
+    assert shown.exit_code == 0, shown.output
+    assert f"Chris {text}" in shown.stdout and f"Globex {text}" in shown.stdout
+    script = tmp_path / "s.txt"
+    script.write_text("Hi Dana, this is Chris from Globex. Call me at 415-555-0134.\n")
+    checked = _cli("check", script)
+    assert checked.exit_code == 0, checked.output
+    assert "Traceback" not in checked.output
 
 
 def test_a_card_title_with_markup_and_controls_is_refused_or_shown_plain(

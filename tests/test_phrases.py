@@ -167,6 +167,66 @@ def test_issue_13_probes(touch: int, text: str, check: str, want: str) -> None:
     assert _status(touch, text, check) == want
 
 
+@pytest.mark.parametrize(
+    ("touch", "text", "check", "want"),
+    [
+        # a conditional offer in other words leaves the next step with them
+        (
+            3,
+            HI + "I've left two messages about Acme's invoices. This will be my final message. "
+            "Should you wish to discuss it, call me at 415-555-0134.",
+            "touch_wording",
+            "pass",
+        ),
+        # the last message about something named is the reason, and the reminder the hook
+        (
+            3,
+            HI + "I left you a couple of messages about the carrier invoices, so this is my last "
+            "one. If you ever want to talk, call me at 415-555-0134.",
+            "hook",
+            "pass",
+        ),
+        # ... but "this is my last message" alone never says what it was about
+        (
+            3,
+            HI + "This is my last message; I'll leave it with you. Call me at 415-555-0134.",
+            "purpose",
+            "fail",
+        ),
+        (
+            3,
+            HI + "This is my last message; I'll leave it with you. Call me at 415-555-0134.",
+            "hook",
+            "fail",
+        ),
+        # a topic with a claim any vendor could make says why (weakly: the hook warns)
+        (
+            1,
+            HI + "I'm calling about your freight invoices, we help companies like yours save time "
+            "and money. Call me at 415-555-0134.",
+            "purpose",
+            "pass",
+        ),
+        (
+            1,
+            HI + "I'm calling about your freight invoices, we help companies like yours save time "
+            "and money. Call me at 415-555-0134.",
+            "hook",
+            "warn",
+        ),
+        # a topic alone is still only a topic
+        (
+            1,
+            HI + "I'm calling about your freight invoices. Call me at 415-555-0134.",
+            "purpose",
+            "warn",
+        ),
+    ],
+)
+def test_phrasings_from_the_dev_half(touch: int, text: str, check: str, want: str) -> None:
+    assert _status(touch, text, check) == want
+
+
 def test_evidence_names_the_phrase_that_decided() -> None:
     context = Context(touch=2, rep=REP, prospect=PROSPECT, offer=OFFER)
     text = HI + "Did you get my email? Call me at 415-555-0134."

@@ -152,31 +152,50 @@ def test_the_profile_is_the_rep_when_nothing_else_is_given(tmp_path: Path) -> No
     assert _check_by_id(report, "callback_number")["status"] == "fail"
 
 
-def test_profile_then_card_then_flag(tmp_path: Path) -> None:
-    _set("--name", "Pat Lee", "--company", "Northwind Logistics", "--phone", "415-555-0199")
-    card = tmp_path / "name-only.toml"
-    card.write_text(CARD_NAME_ONLY)
-
-    # The card names the rep but not the phone: the profile's phone stays (0199 ≠ 0134).
-    report = _check(tmp_path, "--scenario", str(card))
-    assert _check_by_id(report, "callback_number")["status"] == "fail"  # a script's typo
-    assert _check_by_id(report, "identity")["status"] == "pass"  # the card's Chris Walker
-
-    # Without the card, the profile's name (Pat Lee) is not the one the script says.
-    assert _check_by_id(_check(tmp_path), "identity")["status"] != "pass"
-
-    # A card phone beats the profile's; a flag beats both.
+def test_the_user_is_the_rep_and_a_card_rep_only_stands_in(tmp_path: Path) -> None:
+    card = tmp_path / "with-rep.toml"
     card.write_text(
         CARD_NAME_ONLY.replace(
             'name = "Chris Walker"', 'name = "Chris Walker"\nphone = "415-555-0134"'
         )
     )
-    assert (
-        _check_by_id(_check(tmp_path, "--scenario", str(card)), "callback_number")["status"]
-        == "pass"
-    )
-    flagged = _check(tmp_path, "--scenario", str(card), "--callback", "415-555-0199")
-    assert _check_by_id(flagged, "callback_number")["status"] == "fail"  # a script's typo
+    # No profile, no flags: the card's rep stands in, and the report says so.
+    stand_in = _check(tmp_path, "--scenario", str(card))
+    assert _check_by_id(stand_in, "callback_number")["status"] == "pass"
+    assert stand_in["checked_against"] == {
+        "name": "Chris Walker",
+        "company": "",
+        "phone": "4155550134",
+        "source": "the card name-only",
+    }
+
+    # With a profile the card's made-up rep is never mixed in: the script's
+    # 0134 is not the rep's 0199 (a typo in a script: fail), and the name is Pat Lee's.
+    _set("--name", "Pat Lee", "--company", "Northwind Logistics", "--phone", "415-555-0199")
+    mine = _check(tmp_path, "--scenario", str(card))
+    assert _check_by_id(mine, "callback_number")["status"] == "fail"
+    assert "415-555-0199" in _check_by_id(mine, "callback_number")["message"]
+    assert _check_by_id(mine, "identity")["status"] != "pass"  # the script says Chris Walker
+    assert mine["checked_against"]["name"] == "Pat Lee"
+    assert mine["checked_against"]["source"] == "your profile"
+
+    # A flag beats the profile, and is named.
+    flagged = _check(tmp_path, "--scenario", str(card), "--callback", "415-555-0134")
+    assert _check_by_id(flagged, "callback_number")["status"] == "pass"
+    assert flagged["checked_against"]["source"] == "--callback and your profile"
+
+
+def test_a_card_is_rehearsed_with_the_reps_own_name_and_number() -> None:
+    from coach.context import Rep
+    from coach.practice.cards import find_card
+
+    card = find_card("acme-t1")
+    assert card.played_by(Rep()) is card  # nobody named: the card's rep stands in
+    mine = card.played_by(Rep(name="Priya Shah", company="Brightline", phone="4125550118"))
+    assert "415-555-0134" not in mine.brief.script and "Chris" not in mine.brief.script
+    assert mine.brief.script.count("412-555-0118") == card.brief.script.count("415-555-0134")
+    assert "Priya Shah with Brightline" in mine.brief.script
+    assert mine.rep.phone == "4125550118"
 
 
 def test_check_times_the_script_at_the_profiles_pace(tmp_path: Path) -> None:

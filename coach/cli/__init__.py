@@ -8,8 +8,9 @@ rehearse), :mod:`~coach.cli.profile`, :mod:`~coach.cli.cards` (prompts),
 :mod:`~coach.cli.share` (export, import) and :mod:`~coach.cli.team` (progress,
 report).  Options several commands share are defined once in
 :mod:`~coach.cli.options`; what they do with them once parsed is
-:mod:`~coach.cli.common`.  Every :class:`~coach.errors.CoachError` is caught
-once, in :class:`CoachGroup`, and becomes one ``Error: …`` line with exit 2.
+:mod:`~coach.cli.common`.  Every :class:`~coach.errors.CoachError` and every usage
+error is caught once, in :class:`~coach.cli.options.CoachGroup`, and becomes
+one ``Error: …`` line with exit 2.
 Heavy imports (faster-whisper, librosa, sounddevice) stay inside the commands,
 so ``coach --help`` is instant.
 """
@@ -19,30 +20,11 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any
 
 import typer
-from rich.text import Text
 
 from coach.cli import cards, practice, profile, reviewing, scoring, sessions, share, team
-from coach.cli.output import err
-from coach.errors import CoachError
-
-
-class CoachGroup(typer.core.TyperGroup):
-    """Turns a :class:`CoachError` anywhere in a command into one line and exit 2."""
-
-    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
-        try:
-            return super().invoke(ctx)
-        except CoachError as exc:
-            # A Text, not markup: messages quote card syntax like "[rep]" and user text.
-            err.print(Text.assemble(("Error:", "bold red"), f" {exc}"), soft_wrap=True)
-            raise SystemExit(2) from None
-        except KeyboardInterrupt:
-            err.print("Interrupted.")
-            raise SystemExit(130) from None
-
+from coach.cli.options import CoachGroup
 
 app = typer.Typer(
     cls=CoachGroup,
@@ -61,6 +43,23 @@ app.add_typer(sessions.app, name="sessions")
 app.add_typer(reviewing.app)
 app.add_typer(share.app)
 app.add_typer(team.app)
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from coach import __version__
+
+        typer.echo(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Voicemail Coach: practise sales voicemails that get called back. Offline."""
 
 
 def _output_failed(exc: OSError) -> None:

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coach.cli.options import CoachCommand
+from coach.cli.options import CoachCommand, CoachGroup
 from coach.cli.output import err, out
 
 if TYPE_CHECKING:
     from coach.practice.cards import Card
 
 
-app = typer.Typer(invoke_without_command=True)
+app = typer.Typer(cls=CoachGroup, invoke_without_command=True)
 
 
 @app.callback()
@@ -70,7 +70,7 @@ def prompts_show(
         f"{card.id} — {card.title}",
         f"Card:     {card.path}",
         f"Touch:    {card.touch}",
-        f"Rep:      {rep or 'from your profile'}",
+        f"Rep:      {f'{rep} (stands in until a profile or flag names you)' if rep else 'you'}",
         f"Prospect: {_prospect_line(card) or '—'}",
     ]
     if card.prospect.situation:

@@ -40,11 +40,14 @@ def _context(
     situation: str | None = None,
     wpm: float | None = None,
 ) -> Context:
-    """Build the rubric context: the profile, then the card over it, then the flags over both.
+    """Build the rubric context: the card's prospect and offer; the rep is the user.
 
-    Each rep field comes from the last of those that gives it, so a card naming
-    only the rep keeps the profile's phone.  The pace is ``--wpm``, else the
-    profile's ``target_wpm``, else 150.
+    The rep is who the profile and the ``--rep-*``/``--callback`` flags say
+    (flags over the profile, field by field).  A card's ``[rep]`` is a stand-in
+    for someone practising with no identity of their own: it is used only when
+    neither the profile nor a flag names the rep or a number — never mixed in,
+    so the rep is never told to give a made-up rep's number.  The pace is
+    ``--wpm``, else the profile's ``target_wpm``, else 150.
     """
     from dataclasses import replace
 
@@ -67,13 +70,15 @@ def _context(
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
     rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
     phone_from = f"{profile_path()}: phone"
+    rep_from = "your profile" if profile.name or profile.phone else ""
+    user_named = bool(rep_from) or any(f for f in (rep_name, rep_company, rep_email, callback))
     context = Context(target_wpm=pace)
     if card:
         found = find_card(card)
         context = found.context(target_wpm=pace)
-        given = {k: v for k, v in vars(found.rep).items() if v}
-        rep = replace(rep, **given)
-        if found.rep.phone:
+        if not user_named and (found.rep.name or found.rep.phone):
+            rep = found.rep
+            rep_from = f"the card {found.id}"
             phone_from = f"{found.path}: rep.phone"
     if callback:
         rep = replace(rep, phone=callback)
@@ -95,13 +100,19 @@ def _context(
         company=pick(rep_company, rep.company),
         email=pick(rep_email, rep.email),
     )
+    flags = [f for f, v in (("--rep-name", rep_name), ("--callback", callback)) if v]
+    if flags:
+        rep_from = " and ".join([*flags, *([rep_from] if rep_from else [])])
     who = replace(
         context.prospect,
         name=pick(prospect, context.prospect.name),
         company=pick(prospect_company, context.prospect.company),
         situation=pick(situation, context.prospect.situation),
     )
-    return replace(context, rep=rep, prospect=who).with_touch(touch)
+    named = rep.name or rep.phone
+    return replace(context, rep=rep, prospect=who, rep_from=rep_from if named else "").with_touch(
+        touch
+    )
 
 
 #: the longest name a flag takes (a rep, a company, a reviewer), characters
@@ -159,6 +170,34 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
 
 
 @contextmanager
+def _history(path: Path | None, saving: Store | None) -> Iterator[Store | None]:
+    """Where a prospect's voicemail history is read: the store saving the take or,
+    with ``--no-save``, the existing store as it is (nothing is created or saved).
+
+    ``--no-save`` skips saving, not the cadence: a 4th voicemail is a 4th
+    whether or not this take is kept.  A store that cannot be read is a warning
+    here, not an error: the take is still scored, without its history.
+    """
+    if saving is not None:
+        yield saving
+        return
+    from coach.team.store import Store, StoreError, store_path
+
+    where = path.expanduser() if path is not None else store_path()
+    if not where.is_file():
+        yield None
+        return
+    try:
+        history = Store(where, write=False)
+    except StoreError as exc:
+        err.print(f"Warning: voicemail history not read — {exc}", markup=False, soft_wrap=True)
+        yield None
+        return
+    with history:
+        yield history
+
+
+@contextmanager
 def _reading(path: Path | None, *, write: bool = False) -> Iterator[Store]:
     """A store for a command that only reads it (it may be read-only), warning of skipped rows.
 
@@ -207,8 +246,8 @@ def _with_cadence(
 ) -> Context:
     """Judge the take as the next voicemail to its prospect, from the ones left before.
 
-    Without a store (``--no-save``) there is no history to read.  The history
-    line goes to stderr so ``--json`` stays clean.
+    ``store`` is where the history is read (see :func:`_history`); without one
+    there is none.  The history line goes to stderr so ``--json`` stays clean.
     """
     who = context.prospect.name
     if store is None or not who:

@@ -1,5 +1,10 @@
 """The options several commands share, defined once (typer ``Annotated`` aliases).
 
+With them, the classes every command and group is built from:
+:class:`CoachCommand` (how arguments read in the usage line) and
+:class:`CoachGroup` (a bad command line or a :class:`~coach.errors.CoachError`
+becomes one ``Error:`` line and exit 2).
+
 Each carries its help panel, so ``--help`` groups the many options of
 ``coach score`` and ``coach record`` the same way everywhere.
 """
@@ -7,10 +12,14 @@ Each carries its help panel, so ``--help`` groups the many options of
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperArgument, TyperCommand
+from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from coach.cli.output import err
+from coach.errors import CoachError
 
 
 class CoachCommand(TyperCommand):
@@ -35,6 +44,96 @@ class CoachCommand(TyperCommand):
             else:
                 pieces.extend(param.get_usage_pieces(ctx))
         return pieces
+
+
+_COMMAND = "coach.command"  # ctx.meta key: the command line's deepest command so far
+
+
+def _error_line(message: str) -> NoReturn:
+    """Print ``Error: message`` as one line on stderr, then exit 2.
+
+    A Text, not markup: messages quote card syntax like "[rep]" and user text;
+    a line break typed into an option name or value must not make it two lines.
+    """
+    one_line = " ".join(message.splitlines())  # \r, U+2028 and the like as well
+    err.print(Text.assemble(("Error:", "bold red"), f" {one_line}"), soft_wrap=True)
+    raise SystemExit(2) from None
+
+
+def _usage_error(exc: typer.TyperException, ctx: Any) -> NoReturn:
+    """A mistyped command line as one ``Error:`` line, and exit 2.
+
+    Typer would print the usage and a boxed panel; the promise is one line.
+    ``exc`` is any error of typer's parser (unknown option or command, missing
+    or invalid value); its message names the option and what is wrong, and
+    the line ends by pointing at the help of the command that was mistyped:
+    the error's own context, else the last command resolved under ``ctx``
+    (an option missing its value is raised without a context).
+    """
+    own = getattr(exc, "ctx", None)
+    if own is not None:
+        command = _command_path(own)
+    elif ctx is not None:
+        command = ctx.meta.get(_COMMAND, _command_path(ctx))
+    else:
+        command = "coach"
+    message = exc.format_message().rstrip(".")
+    _error_line(f"{message} — see {command} --help")
+
+
+def _command_path(ctx: Any) -> str:
+    """``coach sessions show``: the command as the rep types it, however coach was started.
+
+    Click names the root after the program (``python -m coach``, a test runner's "root").
+    """
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["coach", *reversed(names)])
+
+
+def _is_help(exc: typer.TyperException) -> bool:
+    """``coach`` or ``coach sessions`` alone: typer shows the help (exit 2); keep that."""
+    return type(exc).__name__ == "NoArgsIsHelpError"  # typer does not export the class
+
+
+class CoachGroup(TyperGroup):
+    """A command group that turns a :class:`CoachError` or a usage error into one line, exit 2.
+
+    Typer's own errors (``typer.TyperException``: no such option or command,
+    an invalid or missing value) are caught where they surface: a group's own
+    options in :meth:`make_context`, everything below it (the command name, a
+    command's options, the command itself) in :meth:`invoke`.  ``coach`` and
+    each group under it use this class, so the line names the right command.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except typer.TyperException as exc:
+            if _is_help(exc):
+                raise
+            _usage_error(exc, kwargs.get("parent"))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:  # ctx.meta is shared by the whole command line
+            ctx.meta[_COMMAND] = f"{_command_path(ctx)} {command.name or name}"
+        return name, command, rest
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
+        try:
+            return super().invoke(ctx)
+        except CoachError as exc:
+            _error_line(str(exc))
+        except typer.TyperException as exc:
+            if _is_help(exc):
+                raise
+            _usage_error(exc, ctx)
+        except KeyboardInterrupt:
+            err.print("Interrupted.")
+            raise SystemExit(130) from None
 
 
 def _no_type(ctx: Any) -> None:

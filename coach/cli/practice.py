@@ -14,6 +14,7 @@ from coach.cli.common import (
     _context,
     _emit,
     _exit_code,
+    _history,
     _opened_store,
     _rubric,
     _save,
@@ -154,8 +155,11 @@ def record(
     card_id = _card_id(card)
     judged_by = _rubric(rubric)
     sending = _sending(sent, sent_on, save=not no_save, context=context)
-    with _opened_store(store, save=not no_save) as saving:
-        context = _with_cadence(context, saving, sending, touch_given=touch is not None)
+    with (
+        _opened_store(store, save=not no_save) as saving,
+        _history(store, saving) as history,
+    ):
+        context = _with_cadence(context, history, sending, touch_given=touch is not None)
         report = _record_take(
             context,
             judged_by,
@@ -291,8 +295,8 @@ def rehearse(
     """
     from coach.practice.cards import find_card
 
-    card = find_card(card_spec)
     context = _context(touch=touch, card=card_spec, callback=None)
+    card = find_card(card_spec).played_by(context.rep)
     judged_by = _rubric(rubric)
     with _opened_store(store, save=not no_save) as saving:
         _rehearse(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from coach.cli.options import CoachGroup
 from coach.cli.output import err, out
 from coach.errors import CoachError
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from coach.practice.profile import Profile
 
 
-app = typer.Typer(invoke_without_command=True)
+app = typer.Typer(cls=CoachGroup, invoke_without_command=True)
 
 
 @app.callback()

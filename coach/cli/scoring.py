@@ -16,6 +16,7 @@ from coach.cli.common import (
     _context,
     _emit,
     _exit_code,
+    _history,
     _opened_store,
     _print_timings,
     _rubric,
@@ -121,8 +122,11 @@ def score(
     sending = _sending(sent, sent_on, save=not no_save, context=context)
     if sending.sent and len(files) > 1:
         raise CoachError("--sent logs one voicemail; score one file at a time")
-    with _opened_store(store, save=not no_save) as saving:
-        context = _with_cadence(context, saving, sending, touch_given=touch is not None)
+    with (
+        _opened_store(store, save=not no_save) as saving,
+        _history(store, saving) as history,
+    ):
+        context = _with_cadence(context, history, sending, touch_given=touch is not None)
         _score(
             files,
             context=context,

@@ -9,6 +9,7 @@ import typer
 from coach.cli.common import _emit, _reading, _since_day
 from coach.cli.options import (
     CoachCommand,
+    CoachGroup,
     MinScoreOpt,
     RepFilterOpt,
     SessionJsonOpt,
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from coach.team.store import Session, Store
 
 
-app = typer.Typer(invoke_without_command=True)
+app = typer.Typer(cls=CoachGroup, invoke_without_command=True)
 
 SessionIdArg = Annotated[
     int, typer.Argument(metavar="ID", help="A session id from coach sessions.", show_default=False)

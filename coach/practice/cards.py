@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,35 @@ class Card:
     offer: Offer
     brief: Brief
     path: Path
+
+    def played_by(self, rep: Rep) -> Card:
+        """The card as ``rep`` practises it: their name, company, number and email in
+        the brief and script wherever the card's stand-in rep has them.
+
+        A card's ``[rep]`` only stands in for a rep with no identity of their
+        own; a rep with a profile reads their own number, and is judged on it.
+        """
+        if rep == self.rep or not any(vars(rep).values()):
+            return self
+        text, script = self.brief.text, self.brief.script
+        swaps = [(self.rep.name, rep.name), (self.rep.company, rep.company)]
+        swaps.append((self.rep.email, rep.email))
+        first, new_first = self.rep.name.split()[:1], rep.name.split()[:1]
+        if first and new_first:  # "It's Chris" after the whole name is done
+            swaps.append((first[0], new_first[0]))
+        for old, new in swaps:
+            if old and new and old != new:
+                pattern = re.compile(rf"(?<![\w@.]){re.escape(old)}(?![\w@])")
+                text, script = pattern.sub(new, text), pattern.sub(new, script)
+        if self.rep.phone and rep.phone:
+            from coach.rubric.rules.number import spoken_form
+            from coach.speech.numbers import normalize_number
+
+            groups = re.findall(r"\d+", self.rep.phone)
+            written = re.compile(r"\(?" + r"\)?[\s.-]?".join(groups) + r"(?!\d)")
+            mine = spoken_form(normalize_number(rep.phone))
+            text, script = written.sub(mine, text), written.sub(mine, script)
+        return replace(self, rep=rep, brief=Brief(text=text, script=script))
 
     def context(self, *, target_wpm: float = 150.0) -> Context:
         """The card as rubric context."""

@@ -129,6 +129,13 @@ class CheckDoc(Strict):
     hard_rule: Text = ""
 
 
+class IdentityDoc(Strict):
+    name: Name
+    company: Name
+    phone: Name
+    source: Name
+
+
 class ReportDoc(Strict):
     schema: Literal["coach.report/1"]
     source: Text
@@ -141,6 +148,7 @@ class ReportDoc(Strict):
     fixes: list[Text]
     strengths: list[Text]
     band: Literal["green", "amber", "red", ""] = ""
+    checked_against: IdentityDoc | None = None
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.checks]

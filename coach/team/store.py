@@ -29,6 +29,7 @@ from coach.team import schema
 from coach.team.review import Comment, Override, Weights, apply_overrides
 from coach.team.store_files import (
     diagnosis,
+    disk_full,
     is_own_audio,
     remove,
     sweep_temp_audio,
@@ -250,7 +251,14 @@ class Store:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder — give --store a database file path")
         try:
-            self._db = self._open(write=write)
+            try:
+                self._db = self._open(write=write)
+            except sqlite3.Error:
+                if write or not self.path.is_file() or not disk_full(self.path):
+                    raise
+                # A full disk cannot take the WAL index; a command that only reads
+                # still reads the store as it is.
+                self._db = self._read_only()
         except sqlite3.Error as exc:
             raise StoreError(
                 diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"

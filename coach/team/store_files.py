@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import time
 import uuid
@@ -28,6 +29,10 @@ def diagnosis(path: Path, exc: sqlite3.Error) -> str | None:
     """
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith("SQLITE_FULL") or "database or disk is full" in str(exc):
+        return f"the disk holding {path} is full — free some space and run it again"
+    if name.startswith("SQLITE_IOERR") and disk_full(path):
+        # A full disk often fails first at the WAL index SQLite creates on open,
+        # which it reports as an I/O error, not as SQLITE_FULL.
         return f"the disk holding {path} is full — free some space and run it again"
     if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
         return (
@@ -98,6 +103,18 @@ def remove(paths: Iterable[Path]) -> None:
 def is_own_audio(relative: str) -> bool:
     """A stored audio path the store itself made: ``audio/<id>.flac``, nothing outside."""
     return re.fullmatch(r"audio/[0-9]+\.flac", relative) is not None
+
+
+#: less free space than this on the store's disk is a full disk, bytes (a WAL index is 32 kB)
+FULL_BELOW = 1 << 20
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has (next to) no space left for this user."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 def writable(path: Path) -> bool:

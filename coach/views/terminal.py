@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from coach.report import Report
+from coach.report import Identity, Report
 from coach.rubric.checks import clock
 
 if TYPE_CHECKING:
@@ -140,6 +140,14 @@ def comments_view(comments: Sequence[Comment]) -> Table:
     return table
 
 
+def identity_line(who: Identity) -> str:
+    """``Chris Walker, Northwind Logistics, 415-555-0134 (your profile)``."""
+    from coach.rubric.rules.number import spoken_form
+
+    parts = [p for p in (who.name, who.company, spoken_form(who.phone)) if p]
+    return ", ".join(parts) + (f" ({who.source})" if who.source else "")
+
+
 def feedback_panel(report: Report) -> Panel:
     lines = Text()
     from coach.rubric.engine import broken_rules
@@ -158,6 +166,8 @@ def feedback_panel(report: Report) -> Panel:
         lines.append("What worked\n", style="bold")
         for s in report.strengths[:4]:
             lines.append(f"  ✔ {s}\n", style="green")
+    if report.identity is not None:
+        lines.append(f"Checked as {identity_line(report.identity)}\n", style="dim")
     touch = f"touch #{report.touch}" if report.touch else "touch not set"
     title = Text.assemble(
         (

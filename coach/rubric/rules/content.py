@@ -83,10 +83,11 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
     """The message says why the rep is calling; a bare "call me back" fails.
 
     The reason is there when the message carries what is in it for the
-    prospect (a benefit, proof or a question from the hook's lists) or says
-    "I'm calling because …" about something.  "Calling about a requirement" or
-    "I'd love to connect" is the contact itself, not a reason.  A last
-    voicemail (#3) that says it is the last has its reason: the conclusion.
+    prospect (a benefit, proof or a question from the hook's lists, or a topic
+    with a claim any vendor could make) or says "I'm calling because …" about
+    something.  "Calling about a requirement" or "I'd love to connect" is the
+    contact itself, not a reason.  A last voicemail (#3) that says it is the
+    last and what it was about has its reason: the conclusion.
     """
     reason = take.find(cfg.patterns("reason_patterns"))
     said = take.find(cfg.patterns("patterns"))
@@ -101,9 +102,14 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
     script = take.is_script
     if reason and not empty and not vague:
         carried = carried or reason
-    if take.context.touch == 3 and not carried:
+    if said and not empty and not vague and not carried:
+        # A topic with what the rep does for it ("calling about your invoices, we help
+        # companies like yours save time") says why, if weakly: the hook judges how well.
+        carried = take.find(hook_cfg.patterns("generic_patterns"))
+    if take.context.touch == 3 and said and not carried:
         # The last voicemail's reason is the conclusion itself (SPEC: "#3 a clear
-        # conclusion that leaves it in the prospect's hands").
+        # conclusion that leaves it in the prospect's hands") — about something named:
+        # "this is my last message" alone never says what it was about.
         carried = take.find(cfg.patterns("last_message_patterns"))
     said = sorted(reason + said, key=lambda m: m.first)
     if carried:
@@ -175,6 +181,21 @@ def reasons(take: Take, cfg: CheckConfig) -> list[Match]:
     return sorted(_proof(take, cfg) + _benefits(take, cfg), key=lambda m: m.first)
 
 
+def _last_message_recap(take: Take, cfg: CheckConfig) -> list[Match]:
+    """In a last voicemail (#3), where it says it is the last and what it was about.
+
+    The field guidance asks #3 for a clear conclusion, not a new pitch: "my
+    last message about the carrier invoices" reminds them why to call back.
+    ``cfg`` is the hook's; the phrases are purpose's.
+    """
+    if take.context.touch != 3:
+        return []
+    purpose_cfg = cfg.sibling("purpose")
+    last = take.find(purpose_cfg.patterns("last_message_patterns"))
+    topic = take.find(purpose_cfg.patterns("patterns"))
+    return sorted(topic, key=lambda m: m.first) if last and topic else []
+
+
 def hook(take: Take, cfg: CheckConfig) -> Check:
     """A reason to call back: proof, or a specific benefit with a question that makes them think."""
     proof = _proof(take, cfg)
@@ -191,14 +212,15 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
             "",
             _evidence(proof[:2] + benefit[:1]),
         )
-    if benefit or question:
-        first = (benefit or question)[0]
+    recap = _last_message_recap(take, cfg)
+    if benefit or question or recap:
+        first = (benefit or question or recap)[0]
         return Check(
             "hook",
             "pass",
             f"A reason to call back: “…{take.around(first).text}…” at {clock(first.start)}.",
             "Back it with proof: a number or a peer customer (“Globex halved it”).",
-            _evidence(benefit[:1] + question[:1]),
+            _evidence(benefit[:1] + question[:1] + recap[:1]),
         )
     if generic:
         return Check(

@@ -39,8 +39,9 @@ def touch_wording(take: Take, cfg: CheckConfig) -> Check:
     else:
         message = f"Voicemail #{touch} {days} after #{touch - 1}: the thread has gone cold."
         advice = (
-            f"Follow up {soonest:.0f}–{latest:.0f} days after the last one, "
-            "and re-introduce yourself in a few words."
+            "Leave it all the same: re-introduce yourself in a few words and give a fresh "
+            f"reason to call. Next time, follow up {soonest:.0f}–{latest:.0f} days after "
+            "the last one."
         )
     if check.status == "warn":
         message = f"{message} Also: {check.message}"
