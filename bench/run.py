@@ -12,7 +12,8 @@ stages), ``record`` (after-stop latency through the virtual microphone),
 (WER, callback numbers, rubric agreement per model and decoding setting),
 ``parity`` (a live take against the same take scored from its file, every fixture
 take with a number), ``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
-test and the old corpus; text only, seconds).
+test and the old corpus; text only, seconds), ``delivery`` (pitch spread, speaking time and
+syllables on real voices, clean against a telephone copy; issue 15, seconds).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -29,11 +30,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import accuracy, blind, growth, parity, record, speed
+from bench import accuracy, blind, delivery, growth, parity, record, speed
 from bench.accuracy import Setting
 from bench.lib import NOW, ROOT, Coach, Section, checkout, load_average, machine
 
-SECTIONS = ("speed", "record", "parity", "growth", "batch", "accuracy", "blind")
+SECTIONS = ("speed", "record", "parity", "growth", "batch", "accuracy", "blind", "delivery")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -112,6 +113,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         "accuracy": lambda: accuracy.section(plan.accuracy, plan.accuracy_takes),
         "blind": blind.section,
         "parity": lambda: parity.section(list(plan.parity_takes) or None),
+        "delivery": delivery.section,
     }
 
 

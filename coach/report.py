@@ -132,6 +132,7 @@ def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
                 {"digits": n.digits, "start": n.start, "end": n.end, "digits_per_s": n.digits_per_s}
                 for n in m.phone_numbers
             ],
+            "syllables_per_s": m.syllables_per_s,
         },
         "checks": [_check_json(report, c, explain=explain) for c in report.checks],
         "score": report.score,
@@ -183,6 +184,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
                 NumberMetric(n["digits"], n["start"], n["end"], n["digits_per_s"])
                 for n in m["phone_numbers"]
             ),
+            syllables_per_s=m.get("syllables_per_s"),
         ),
         checks=tuple(
             Check(

@@ -47,4 +47,5 @@ METRIC_KEYS = [
     "pitch_variation_st",
     "loudness_dbfs",
     "phone_numbers",
+    "syllables_per_s",  # added in #15
 ]

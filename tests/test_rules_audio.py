@@ -11,6 +11,7 @@ from coach.rubric.checks import Check, Take
 from coach.rubric.config import load_rubric
 from coach.rubric.engine import feedback, judge, rule_for, score
 from coach.speech.acoustics import Acoustics, Pause
+from coach.speech.metrics import measure_take
 from coach.speech.numbers import find_phone_numbers
 from coach.speech.transcribe import Transcript, Word
 
@@ -160,6 +161,26 @@ def test_pace(per_word: float, status: str) -> None:
     t = take(FILLER, per_word=per_word)
     t = replace(t, acoustics=replace(t.acoustics, speech_s=40 * per_word))  # type: ignore[type-var]
     assert check(t, "pace").status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "says"),
+    [
+        # Whisper writes a number as one word: ten spoken words, as metrics.wpm counts them
+        ("Chris 415-555-0134", "pass", "You spoke at"),
+        ("call me at 415-555-0134 thanks", "pass", "You spoke at"),
+        ("call me back thanks", "skip", "Too few words (4)"),
+    ],
+)
+def test_pace_counts_the_words_metrics_wpm_counts(text: str, status: str, says: str) -> None:
+    t = take(text)
+    wpm = measure_take(t.transcript, t.acoustics, t.numbers, filler_count=0, target_wpm=150.0).wpm
+    assert wpm is not None
+    result = check(t, "pace")
+    assert result.status == status, result.message
+    assert says in result.message
+    if status != "skip":
+        assert f"{wpm:.0f} words a minute" in result.message
 
 
 @pytest.mark.parametrize(

@@ -44,23 +44,34 @@ class Metrics:
     pitch_variation_st: float | None
     loudness_dbfs: float | None
     phone_numbers: tuple[NumberMetric, ...] = ()
+    #: syllable nuclei a second of speaking time, from the audio alone (#15)
+    syllables_per_s: float | None = None
+
+
+def spoken_words(transcript: Transcript, numbers: Sequence[PhoneNumber]) -> int:
+    """Words said: a phone number counts as its digits, not as the one word Whisper
+    prints ("415-555-0134" is ten spoken words).
+
+    The count :func:`speaking_rate` divides, and the one the pace check
+    compares with its minimum, so the two never disagree about a take.
+    """
+    words = len(transcript.words)
+    for n in numbers:
+        words += len(n.digits) - (n.last_word - n.first_word + 1)
+    return words
 
 
 def speaking_rate(
     transcript: Transcript, numbers: Sequence[PhoneNumber], acoustics: Acoustics | None
 ) -> float | None:
-    """Spoken words per minute over speaking time.
+    """Spoken words (:func:`spoken_words`) per minute over speaking time.
 
-    A phone number counts as the digits said, not as the one written word
-    Whisper prints ("415-555-0134" is ten spoken words).  ``None`` for a
-    written script or a take without speech.
+    ``None`` for a written script or a take without speech.
     """
     a = acoustics
     if a is None or a.speech_s <= 0:
         return None
-    words = len(transcript.words)
-    for n in numbers:
-        words += len(n.digits) - (n.last_word - n.first_word + 1)
+    words = spoken_words(transcript, numbers)
     return words / a.speech_s * 60 if words > 0 else None
 
 
@@ -109,4 +120,5 @@ def measure_take(
         ),
         loudness_dbfs=round(a.loudness_dbfs, 1),
         phone_numbers=spoken,
+        syllables_per_s=None if a.syllables_per_s is None else round(a.syllables_per_s, 2),
     )

@@ -98,6 +98,8 @@ class MetricsDoc(Strict):
     pitch_variation_st: Annotated[float, msgspec.Meta(ge=0.0, le=1e3)] | None
     loudness_dbfs: Annotated[float, msgspec.Meta(ge=-1e3, le=1e3)] | None
     phone_numbers: list[NumberDoc]
+    #: added in #15; reports stored before have none
+    syllables_per_s: Annotated[float, msgspec.Meta(ge=0.0, le=1e3)] | None = None
 
 
 class EvidenceDoc(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.rubric.checks import Check, Evidence, Match, Status, Take, clock
 from coach.rubric.config import CheckConfig
-from coach.speech.metrics import speaking_rate
+from coach.speech.metrics import speaking_rate, spoken_words
 
 
 def message_seconds(take: Take) -> float:
@@ -81,7 +81,9 @@ def pace(take: Take, cfg: CheckConfig) -> Check:
     """Words per minute over speaking time, within the configured band."""
     if take.acoustics is None:
         return Check("pace", "skip", "A written script has no pace; it was timed at your pace.")
-    words = len(take.transcript.words)
+    # The words and the rate of metrics.wpm: a number is its digits, so a take
+    # of little more than "415-555-0134" is ten words, not one.
+    words = spoken_words(take.transcript, take.numbers)
     wpm = speaking_rate(take.transcript, take.numbers, take.acoustics)
     if words < cfg.num("min_words") or wpm is None:
         return Check("pace", "skip", f"Too few words ({words}) to measure a pace.")
