@@ -10,6 +10,7 @@ Sections (issue 7): ``speed`` (coach score vs faster-whisper alone, start-up,
 stages), ``record`` (after-stop latency through the virtual microphone),
 ``growth`` (10 s to 10 min), ``batch`` (20 takes in one call), ``accuracy``
 (WER, callback numbers, rubric agreement per model and decoding setting),
+``realvoices`` (the callback number on real voices, per speaker, quality and split: issue 15),
 ``parity`` (a live take against the same take scored from its file, every fixture
 take with a number), ``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
 test and the old corpus; text only, seconds), ``delivery`` (pitch spread, speaking time and
@@ -30,11 +31,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import accuracy, blind, delivery, growth, parity, record, speed
+from bench import accuracy, blind, delivery, growth, parity, realvoices, record, speed
 from bench.accuracy import Setting
 from bench.lib import NOW, ROOT, Coach, Section, checkout, load_average, machine
 
-SECTIONS = ("speed", "record", "parity", "growth", "batch", "accuracy", "blind", "delivery")
+SECTIONS = (
+    "speed",
+    "record",
+    "parity",
+    "growth",
+    "batch",
+    "accuracy",
+    "realvoices",
+    "blind",
+    "delivery",
+)
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -55,6 +66,8 @@ class Plan:
     accuracy: tuple[Setting, ...] = field(default_factory=tuple)
     accuracy_takes: tuple[str, ...] = ()  # default: every recorded fixture take
     parity_takes: tuple[str, ...] = ()  # default: every fixture take with a number
+    realvoice_settings: tuple[realvoices.RealSetting, ...] = realvoices.SETTINGS
+    realvoices_splits: tuple[str, ...] = realvoices.SPLITS
 
 
 FULL = Plan(
@@ -91,6 +104,8 @@ QUICK = Plan(
     accuracy=(Setting("base", 1, True), Setting("tiny.en", 1, True)),
     accuracy_takes=("t1_good_slt", "t1_good_kal", "t2_good_espeak", "t1_phone_8k"),
     parity_takes=("t1_good_slt", "t1_grouped_end_kal", "t1_grouped_both_espeak"),
+    realvoice_settings=(realvoices.RealSetting("base", 1),),
+    realvoices_splits=("dev",),
 )
 
 
@@ -111,6 +126,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
             plan.batch_count, model="base", rounds=plan.batch_rounds, coaches=coaches
         ),
         "accuracy": lambda: accuracy.section(plan.accuracy, plan.accuracy_takes),
+        "realvoices": lambda: realvoices.section(plan.realvoice_settings, plan.realvoices_splits),
         "blind": blind.section,
         "parity": lambda: parity.section(list(plan.parity_takes) or None),
         "delivery": delivery.section,
