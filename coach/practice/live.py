@@ -148,8 +148,7 @@ class LiveTranscriber:
         self.timings["load"] = time.perf_counter() - began
         if warm:
             began = time.perf_counter()
-            # A few tokens warm the encoder and the beam search; decoding
-            # silence to the end costs ~4 s of temperature fallbacks.
+            # A few tokens warm the encoder and the beam search.
             short = replace(self.options, extra={**self.options.extra, "max_new_tokens": 4})
             model.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), options=short)
             _warm_acoustics()

@@ -17,8 +17,13 @@ if TYPE_CHECKING:
     import numpy as np
 
 SAMPLE_RATE = 16_000
-#: seed of the decoder's sampling fallback: the same audio is always heard the same way
-SEED = 0
+#: Whisper's temperature: 0 only, no fallback to random sampling.  CTranslate2
+#: seeds its sampler once per thread (``set_random_seed`` does not reseed a
+#: thread that has sampled), so with the fallback the same audio was heard
+#: differently on a second decode in one process — live and file could differ.
+#: Measured on the real-voice dev takes (base, beam 5): 48/48 decoded twice alike
+#: (45/48 with the fallback); exact numbers 16 vs 17 of 48 (docs/decisions.md).
+TEMPERATURE = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class DecodeOptions:
             "language": self.language,
             "hotwords": self.hotwords,
             "word_timestamps": True,
+            "temperature": TEMPERATURE,
             **self.extra,
         }
 
@@ -239,13 +245,7 @@ class Transcriber:
         options : DecodeOptions, optional
             Decoding settings; defaults to :class:`DecodeOptions`.
         """
-        import ctranslate2
-
         options = options or DecodeOptions()
-        # Whisper falls back to sampling when a decode looks wrong; a fixed
-        # seed makes the same audio give the same words every time, so a take
-        # scored live and again from its file is heard alike.
-        ctranslate2.set_random_seed(SEED)
         segments, info = self._model.transcribe(audio, **options.as_kwargs())
         words: list[Word] = []
         texts: list[str] = []
