@@ -8,6 +8,9 @@ makes a take heard while it is recorded the same as its file heard later.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -77,3 +80,15 @@ def test_a_noisy_room_still_ends_its_speech() -> None:
     # A fan at -40 dBFS is above the -45 dBFS gate; the gate rises with the floor.
     y = noise(12.0, db=-40.0) + np.concatenate([tone(8.0, db=-10.0), silence(4.0)])
     assert abs(heard(y).speech_end - 8.0 * SAMPLE_RATE) <= 160
+
+
+@pytest.mark.model
+def test_the_same_samples_are_heard_alike_every_time(transcriber: Any, fixtures_dir: Path) -> None:
+    """A real take the sampling fallback heard three ways in one process (#11)."""
+    from coach.speech.audio import load
+    from coach.speech.hearing import hear
+    from coach.speech.transcribe import DecodeOptions
+
+    y = load(fixtures_dir / "real" / "dev_nicolas_4_phone.flac").samples
+    first = hear(transcriber, y, options=DecodeOptions())
+    assert all(hear(transcriber, y, options=DecodeOptions()) == first for _ in range(2))
