@@ -37,6 +37,7 @@ from coach.team.progress import Entry, rep_progress
 from coach.team.store import Store
 from coach.views.html import score_chart, transcript_html, word_marks
 from tests.conftest import FIXTURES
+from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
 
@@ -206,6 +207,34 @@ def test_report_says_so_when_the_audio_is_gone(tmp_path: Path) -> None:
     assert "<audio" not in page
     assert f"The audio file is missing: {kept.audio}" in page
     assert "No audio was kept for this take." in page
+
+
+def test_report_numbers_follow_the_trend_and_minimum_rules(tmp_path: Path) -> None:
+    with Store() as store:
+        for text in (WEAK, WEAK, WEAK, GOOD, GOOD, GOOD):
+            store.save(script_report(text), rep="Chris Walker")
+        for text in (WEAK, GOOD):
+            store.save(script_report(text), rep="Pat Lee")
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    chris = re.search(r"<tr><td>Chris Walker</td>.*?</tr>", page)
+    pat = re.search(r"<tr><td>Pat Lee</td>.*?</tr>", page)
+    assert chris is not None and pat is not None
+    # The arrow sits beside the two half means it compares.
+    assert re.search(
+        r'earlier <span class="score score-low">(\d+)</span> → recent '
+        r'<span class="score score-good">(\d+)</span> <span class="trend-up"',
+        chris.group(),
+    )
+    # Two takes: a count where the average would be, no trend, no arrow.
+    assert '<td class="num muted" title="an average needs 3 takes">2 takes</td>' in pat.group()
+    assert "from 6 takes" in pat.group()
+    assert not re.search("[↑↓→]", pat.group())
+    assert "Trend: the recent half of the takes against the earlier half" in page
+    # The team's eight takes split 4 / 4, each half with a rate and the arrow between.
+    assert "<th class=num>earlier (4)</th><th class=num>recent (4)</th>" in page
+    # What the team keeps breaking: the rates its arrows compare, beside them.
+    assert re.search(r"\(\d+ of 8 takes\), earlier \d+% → recent \d+% <span class=\"trend-", page)
 
 
 def test_report_filters_by_rep_and_since(tmp_path: Path, coach_home: Path) -> None:

@@ -27,17 +27,19 @@ def progress(
     rep: RepFilterOpt = None,
     since: SinceOpt = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print coach.progress/1 JSON instead.")
+        bool, typer.Option("--json", help="Print coach.progress/2 JSON instead.")
     ] = False,
     store: StoreOpt = None,
 ) -> None:
     """Show each rep's score trend and how often each check passes, over time.
 
-    Per rep: takes, first → latest score, a sparkline of every score in time
-    order, and each check's pass rate by ISO week (or earlier vs. recent half
-    when the takes span fewer than three weeks) with an arrow for the trend.
-    Then the checks the team passes least. Scores and checks are as reviewed:
-    a lead's overrides count.
+    Per rep: takes, average and best score, the trend, a sparkline of every
+    score in time order, and each check's pass rate. The trend is the recent
+    half of the takes against the earlier half, the two numbers shown beside
+    its arrow. No rate or average comes from fewer than 3 takes (the counts
+    are shown instead), and no trend unless each half has 3. Then the checks
+    the team passes least. Scores and checks are as reviewed: a lead's
+    overrides count.
 
     Example: coach progress --rep "Chris Walker" --since 2025-03-01
     """

@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING
 
 from coach.rubric.checks import clock
 from coach.team.progress import (
+    MIN_TAKES,
+    TREND,
     CheckProgress,
+    Period,
     Rate,
     RepProgress,
     TeamProgress,
@@ -213,27 +216,57 @@ def _summary(team: TeamProgress) -> str:
             "<h3>Check pass rates</h3>",
             _most_broken(team),
             _checks_table(team),
+            f'<p class="muted" id="rules">{escape(_rules())}</p>',
             "</section>",
         ]
     )
 
 
+def _rules() -> str:
+    return (
+        f"Trend: {TREND}; the arrow compares the two numbers beside it. "
+        f"A rate or an average needs {MIN_TAKES} takes: fewer show as counts (passed of judged)."
+    )
+
+
 def _reps_table(reps: Sequence[RepProgress]) -> str:
     rows = [
-        "<table><tr><th>Rep</th><th class=num>Takes</th><th class=num>First → latest</th>"
+        "<table><tr><th>Rep</th><th class=num>Takes</th>"
         "<th class=num>Average</th><th class=num>Best</th><th>Trend</th><th>Scores</th></tr>"
     ]
     for rep in reps:
         rows.append(
             f"<tr><td>{escape(rep.rep or '(no rep name)')}</td>"
             f"<td class=num>{rep.sessions}</td>"
-            f"<td class=num>{_score_badge(rep.first_score)} → {_score_badge(rep.latest_score)}</td>"
-            f"<td class=num>{rep.average_score:.0f}</td><td class=num>{rep.best_score}</td>"
-            f"<td>{_trend(rep.score_trend)}</td>"
+            f"{_average_cell(rep.average_score, rep.sessions)}"
+            f"<td class=num>{_score_badge(rep.best_score)}</td>"
+            f"<td>{score_trend_html(rep)}</td>"
             f'<td class="spark">{sparkline([p.score for p in rep.points])}</td></tr>'
         )
     rows.append("</table>")
     return "\n".join(rows)
+
+
+def _average_cell(average: float | None, takes: int) -> str:
+    if average is None:
+        tip = f"an average needs {MIN_TAKES} takes"
+        return f'<td class="num muted" title="{tip}">{_plural(takes, "take")}</td>'
+    return f"<td class=num>{_score_badge(round(average))}</td>"
+
+
+def score_trend_html(rep: RepProgress) -> str:
+    """``earlier 58 → recent 83 ↑``: the two means the arrow compares, or when it will come."""
+    halves = rep.halves
+    if halves is None:
+        return f'<span class="muted">from {2 * MIN_TAKES} takes</span>'
+    sides = [f"{p.label} {_period_score(p)}" for p in halves]
+    return f"{sides[0]} → {sides[1]} {_trend(rep.score_trend)}".rstrip()
+
+
+def _period_score(period: Period) -> str:
+    if period.average_score is None:
+        return f'<span class="muted">{_plural(period.sessions, "take")}</span>'
+    return _score_badge(round(period.average_score))
 
 
 def score_chart(reps: Sequence[RepProgress], *, width: int = 720, height: int = 240) -> str:
@@ -293,45 +326,71 @@ def _legend(reps: Sequence[RepProgress]) -> str:
 
 def _most_broken(team: TeamProgress) -> str:
     if not team.most_broken:
-        return "<p>Every check passed in every judged take.</p>"
+        if all(c.overall.passed == c.overall.judged for c in team.checks):
+            return "<p>Every check passed in every judged take.</p>"
+        return (
+            f"<p>Too few takes to say what {escape(team.whose)} keeps breaking: "
+            f"a pass rate needs {MIN_TAKES}.</p>"
+        )
     items = "".join(
         f"<li><b>{escape(c.check_id)}</b>: {_percent(c.overall)} passed "
-        f"({c.overall.passed} of {c.overall.judged} takes) {_trend(c.trend)}</li>"
+        f"({c.overall.passed} of {c.overall.judged} takes){_rate_trend(c)}</li>"
         for c in team.most_broken
     )
     return f"<p>What {escape(team.whose)} keeps breaking:</p><ul>{items}</ul>"
 
 
+def _rate_trend(check: CheckProgress) -> str:
+    """``, earlier 20% → recent 60% ↑``: the two rates a check's arrow compares (or nothing)."""
+    if check.trend is None:
+        return ""
+    earlier, recent = check.periods
+    return f", earlier {_percent(earlier)} → recent {_percent(recent)} {_trend(check.trend)}"
+
+
 def _checks_table(team: TeamProgress) -> str:
-    labels = [f"{p.label} ({p.sessions})" for p in team.periods]
-    head = "".join(f"<th class=num>{escape(label)}</th>" for label in labels)
-    rows = [f"<table><tr><th>Check</th>{head}<th class=num>Overall</th><th>Trend</th></tr>"]
-    rows += [_check_row(c) for c in team.checks if c.judged]
+    """Checks × the team's takes: all of them, then each half and the arrow between them."""
+    halves = len(team.periods) == 2
+    head = f"<th class=num>all ({team.sessions})</th>"
+    if halves:
+        head += "".join(f"<th class=num>{p.label} ({p.sessions})</th>" for p in team.periods)
+        head += "<th>Trend</th>"
+    rows = [f"<table><tr><th>Check</th>{head}</tr>"]
+    for check in team.checks:
+        if not check.judged:
+            continue
+        cells = _rate_cell(check.overall)
+        if halves:
+            cells += (
+                "".join(_rate_cell(r) for r in check.periods) + f"<td>{_trend(check.trend)}</td>"
+            )
+        rows.append(f"<tr><td>{escape(check.check_id)}</td>{cells}</tr>")
     rows.append("</table>")
+    parts = ["\n".join(rows)]
     skipped = [c.check_id for c in team.checks if not c.judged]
     if skipped:
-        rows.append(f'<p class="muted">Not judged in these takes: {escape(", ".join(skipped))}</p>')
-    return "\n".join(rows)
-
-
-def _check_row(check: CheckProgress) -> str:
-    cells = "".join(_rate_cell(r) for r in check.periods)
-    return (
-        f"<tr><td>{escape(check.check_id)}</td>{cells}{_rate_cell(check.overall)}"
-        f"<td>{_trend(check.trend)}</td></tr>"
-    )
+        parts.append(
+            f'<p class="muted">Not judged in these takes: {escape(", ".join(skipped))}</p>'
+        )
+    return "\n".join(parts)
 
 
 def _rate_cell(rate: Rate) -> str:
+    if rate.judged == 0:
+        return '<td class="num muted" title="not judged">—</td>'
+    counts = f"{rate.passed} of {rate.judged}"
     if rate.rate is None:
-        return '<td class="num muted">—</td>'
+        tip = f"{counts} passed; a rate needs {MIN_TAKES} takes"
+        return f'<td class="num muted few" title="{tip}">{counts}</td>'
     band = "good" if rate.rate >= 0.8 else "mid" if rate.rate >= 0.5 else "low"
-    tip = f"{rate.passed} of {rate.judged} passed"
-    return f'<td class="num rate-{band}" title="{tip}">{_percent(rate)}</td>'
+    return f'<td class="num rate-{band}" title="{counts} passed">{_percent(rate)}</td>'
 
 
 def _percent(rate: Rate) -> str:
-    return "—" if rate.rate is None else f"{rate.rate:.0%}"
+    """``80%``, or ``1 of 2`` where there are too few takes for a rate."""
+    if rate.rate is None:
+        return f"{rate.passed} of {rate.judged}" if rate.judged else "—"
+    return f"{rate.rate:.0%}"
 
 
 def _trend(trend: str | None) -> str:
