@@ -12,7 +12,7 @@ import typer
 
 from coach.cli.common import _reading, _since_day
 from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
-from coach.cli.output import out, write_json
+from coach.cli.output import err, out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -79,10 +79,11 @@ def report(
     """Write the team report: one HTML file to open in any browser, offline.
 
     A team summary (takes per rep, average score, a chart of scores over time,
-    check pass rates), then every take: a player with the audio embedded, the
-    transcript with each finding marked where it was said (click a word to
-    hear it), the checks with any override, and the review comments. Nothing
-    on the page loads from the network, so it can be mailed or archived whole.
+    check pass rates overall and per rep), then every take: a player with the
+    audio embedded, the transcript with each finding marked where it was said
+    (click a word to hear it), the checks with any override, and the review
+    comments. Nothing on the page loads from the network, so it can be mailed
+    or archived whole, and no path of this machine is written in it.
 
     Example: coach report --since 2025-03-01 --out team.html
     """
@@ -132,15 +133,26 @@ def _take_view(store: Store, session: Session) -> TakeView:
 
 
 def _audio_bytes(session: Session) -> tuple[bytes | None, str]:
-    """The take's stored FLAC, or ``None`` and the reason the page gives instead of a player."""
+    """The take's stored FLAC, or ``None`` and what the page says instead of a player.
+
+    The page never names the file (a path of this machine); a missing or
+    unreadable one is named here, on stderr, for the one who can fix it.
+    """
     if session.audio is None:
         return None, "No audio was kept for this take."
     try:
         return session.audio.read_bytes(), ""
     except FileNotFoundError:
-        return None, f"The audio file is missing: {session.audio}"
+        problem, note = "is missing", "The audio file of this take is missing from the store."
     except OSError as exc:
-        return None, f"The audio file cannot be read: {session.audio} ({exc.strerror})"
+        problem = f"cannot be read ({exc.strerror})"
+        note = "The audio file of this take cannot be read."
+    err.print(
+        f"Warning: take {session.id}: the audio file {session.audio} {problem}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return None, note
 
 
 #: how an earlier team report starts: one is replaced without --force, any other file is not
