@@ -14,6 +14,7 @@ set) it fails instead, so it can never silently stop running.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import sqlite3
@@ -128,11 +129,12 @@ def test_report_embeds_the_real_take_and_marks_findings(
     page = out.read_text(encoding="utf-8")
     size = out.stat().st_size
     assert f"Wrote {out} ({round(size / 1000)} kB): 1 take by 1 rep." in stdout
-    # The stored FLAC itself, as a data: URI on a player.
+    # The stored take, as Ogg Opus in a data: URI on a player, as long as the FLAC.
     players = re.findall(
-        r'<audio controls preload="metadata" src="data:audio/flac;base64,([^"]+)"', page
+        r'<audio controls preload="metadata" src="data:audio/ogg;codecs=opus;base64,([^"]+)"', page
     )
-    assert len(players) == 1 and base64.b64decode(players[0]) == flac
+    assert len(players) == 1
+    assert _duration(base64.b64decode(players[0])) == pytest.approx(_duration(flac), abs=0.01)
     # The callback number's words are marked with its check's status and message.
     number = next(c for c in reviewed.checks if c.id == "callback_number")
     assert number.status == "pass"
@@ -201,8 +203,10 @@ def test_report_says_so_when_the_audio_is_gone(tmp_path: Path) -> None:
     with Store() as store:
         kept = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
         store.save(_script_report(HOSTILE_SCRIPT), rep="Pat")  # saved without audio
-        assert kept.audio is not None
+        broken = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
+        assert kept.audio is not None and broken.audio is not None
         kept.audio.unlink()
+        broken.audio.write_bytes(b"fLaC" + b"\0" * 100)  # damaged past its first bytes
     out = tmp_path / "team.html"
     result = runner.invoke(app, ["report", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -214,6 +218,23 @@ def test_report_says_so_when_the_audio_is_gone(tmp_path: Path) -> None:
     # The path is for the one who can fix it, in the terminal; never in the page.
     assert str(kept.audio) not in page
     assert f"Warning: take {kept.id}: the audio file {kept.audio} is missing" in stderr
+    assert "The audio file of this take cannot be read." in page
+    assert f"Warning: take {broken.id}: the audio file {broken.audio} cannot be read" in stderr
+    assert str(broken.audio) not in page
+
+
+def _duration(data: bytes) -> float:
+    """Seconds of audio in ``data`` (any container PyAV reads), counted sample by sample."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        frames = list(container.decode(audio=0))
+    return sum(f.samples for f in frames) / frames[0].sample_rate
+
+
+def _players(page: str) -> list[tuple[str, str]]:
+    """Each player's (MIME type, base64 payload)."""
+    return re.findall(r'<audio controls preload="metadata" src="data:([^,]+);base64,([^"]+)"', page)
 
 
 def _without_media(page: str) -> str:
@@ -227,6 +248,39 @@ def _stamp(db: Path, session_id: int, when: str) -> None:
     with con:
         con.execute("UPDATE sessions SET created_at = ? WHERE id = ?", (when, session_id))
     con.close()
+
+
+def test_report_audio_is_opus_under_120_kb_a_30_s_take(tmp_path: Path) -> None:
+    take = load(FIXTURES / TAKE)  # 28 s
+    with Store() as store:
+        saved = store.save(script_report(GOOD), rep="Chris Walker", audio=take.samples)
+        assert saved.audio is not None
+        flac_size = saved.audio.stat().st_size
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    [(mime, data)] = _players(page)
+    assert mime == "audio/ogg;codecs=opus"
+    opus = base64.b64decode(data)
+    assert opus[:4] == b"OggS" and b"OpusHead" in opus[:100]
+    assert _duration(opus) == pytest.approx(take.duration_s, abs=0.01)
+    # As embedded (base64), scaled to 30 s: within the budget, a fraction of the FLAC.
+    assert len(data) * 30 / take.duration_s <= 120_000
+    assert len(data) < flac_size / 4
+    assert out.stat().st_size < 140_000  # the whole page with this one take
+
+
+def test_report_no_audio_leaves_the_audio_out(tmp_path: Path) -> None:
+    with Store() as store:
+        store.save(script_report(GOOD), rep="Chris Walker", audio=_tone(5.0))
+    _, out = _report(tmp_path)
+    with_audio = out.read_text(encoding="utf-8")
+    assert len(_players(with_audio)) == 1
+    _, out = _report(tmp_path, "--no-audio")
+    page = out.read_text(encoding="utf-8")
+    assert "<audio" not in page and "data:audio" not in page
+    assert "Audio left out of this report (coach report --no-audio)." in page
+    assert "media-src data:" in page  # the policy is the same page's
+    assert len(page) < len(with_audio) - 10_000  # 5 s of Opus, about 16 kB in base64
 
 
 def test_report_rep_by_check_table(tmp_path: Path) -> None:
@@ -567,7 +621,7 @@ def _check_in_browser(
     # The player has the take, and Chromium decodes it: the duration is the fixture's.
     assert page.locator("audio").count() == 1
     src = page.locator(f"#take-{real} audio").get_attribute("src")
-    assert src is not None and src.startswith("data:audio/flac;base64,")
+    assert src is not None and src.startswith("data:audio/ogg;codecs=opus;base64,")
     page.wait_for_function("document.querySelector('audio').duration > 0", timeout=15_000)
     duration = page.evaluate("document.querySelector('audio').duration")
     assert duration == pytest.approx(load(FIXTURES / TAKE).duration_s, abs=0.05)
@@ -629,7 +683,7 @@ def _check_phone_layout(page: Any, shot: Path) -> None:
 def test_report_on_a_phone(tmp_path: Path, coach_home: Path) -> None:
     """A team of four with long names, a sent take and real audio, at 390 px wide.
 
-    The audio plays in Chromium: the player's duration is the take's.  The
+    Opus plays in Chromium: the player's duration is the take's.  The
     screenshot is left in ``tmp_path`` (``report-390.png``) to look at.
     """
     take = load(FIXTURES / TAKE)

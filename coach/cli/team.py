@@ -74,16 +74,21 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace --out even if it is not an earlier report.")
     ] = False,
+    no_audio: Annotated[
+        bool,
+        typer.Option("--no-audio", help="Leave the audio out: a few kB a take instead of ~85 kB."),
+    ] = False,
     store: StoreOpt = None,
 ) -> None:
     """Write the team report: one HTML file to open in any browser, offline.
 
     A team summary (takes per rep, average score, a chart of scores over time,
     check pass rates overall and per rep), then every take: a player with the
-    audio embedded, the transcript with each finding marked where it was said
-    (click a word to hear it), the checks with any override, and the review
-    comments. Nothing on the page loads from the network, so it can be mailed
-    or archived whole, and no path of this machine is written in it.
+    audio embedded (Opus, about 85 kB for 30 s), the transcript with each
+    finding marked where it was said (click a word to hear it), the checks
+    with any override, and the review comments. Nothing on the page loads
+    from the network, so it can be mailed or archived whole, and no path of
+    this machine is written in it.
 
     Example: coach report --since 2025-03-01 --out team.html
     """
@@ -93,7 +98,9 @@ def report(
     day = _since_day(since)
     target = _output(out_path, force=force)
     with _reading(store) as opened:
-        takes = [_take_view(opened, s) for s in opened.sessions(rep=rep, since=day)]
+        takes = [
+            _take_view(opened, s, audio=not no_audio) for s in opened.sessions(rep=rep, since=day)
+        ]
         path = opened.path
     if not takes:
         out.print(
@@ -118,35 +125,40 @@ def report(
     )
 
 
-def _take_view(store: Store, session: Session) -> TakeView:
-    """A take as the report shows it: reviewed report, comments and the FLAC's bytes."""
+def _take_view(store: Store, session: Session, *, audio: bool = True) -> TakeView:
+    """A take as the report shows it: reviewed report, comments and its audio as Opus."""
     from coach.views.html import TakeView
 
-    audio, note = _audio_bytes(session)
+    data, note = _audio_opus(session) if audio else (None, NO_AUDIO_NOTE)
     return TakeView(
         session=session,
         report=store.reviewed_report(session),
         comments=tuple(store.comments(session.id)),
-        audio=audio,
+        audio=data,
         audio_note=note,
     )
 
 
-def _audio_bytes(session: Session) -> tuple[bytes | None, str]:
-    """The take's stored FLAC, or ``None`` and what the page says instead of a player.
+#: what the page says in place of a player with --no-audio
+NO_AUDIO_NOTE = "Audio left out of this report (coach report --no-audio)."
+
+
+def _audio_opus(session: Session) -> tuple[bytes | None, str]:
+    """The take's stored audio as Ogg Opus, or ``None`` and what the page says instead.
 
     The page never names the file (a path of this machine); a missing or
     unreadable one is named here, on stderr, for the one who can fix it.
     """
+    from coach.speech.codec import opus_from_file
+
     if session.audio is None:
         return None, "No audio was kept for this take."
     try:
-        return session.audio.read_bytes(), ""
+        return opus_from_file(session.audio), ""
     except FileNotFoundError:
         problem, note = "is missing", "The audio file of this take is missing from the store."
-    except OSError as exc:
-        problem = f"cannot be read ({exc.strerror})"
-        note = "The audio file of this take cannot be read."
+    except (OSError, CoachError) as exc:
+        problem, note = f"cannot be read ({exc})", "The audio file of this take cannot be read."
     err.print(
         f"Warning: take {session.id}: the audio file {session.audio} {problem}",
         markup=False,

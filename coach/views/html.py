@@ -1,8 +1,8 @@
 """The team report: one self-contained HTML page a lead can open, share and listen to offline.
 
 Pure: :func:`build_html` turns the team's progress and each take's data
-(report as reviewed, comments, FLAC bytes) into a string; the CLI reads the
-store and writes the file.  Nothing on the page loads from the network:
+(report as reviewed, comments, audio as Ogg Opus) into a string; the CLI reads
+the store and writes the file.  Nothing on the page loads from the network:
 CSS, the score chart (SVG) and the one small script are inline, each take's
 audio is a ``data:`` URI, and a Content-Security-Policy allows only that
 inline CSS and script (by hash) and ``data:`` media.  No path of the machine
@@ -29,6 +29,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from coach.rubric.checks import clock
+from coach.speech.codec import OPUS_MIME
 from coach.team.progress import (
     MIN_TAKES,
     TREND,
@@ -69,8 +70,9 @@ class TakeView:
     """Everything the page shows about one saved take.
 
     ``report`` is the report as reviewed (``store.reviewed_report``);
-    ``audio`` the stored FLAC's bytes, or ``None`` with ``audio_note``
-    saying why there is no player.
+    ``audio`` the take's audio (``audio_mime``: Ogg Opus, as
+    :func:`coach.speech.codec.opus_from_file` makes it), or ``None`` with
+    ``audio_note`` saying why there is no player.
     """
 
     session: Session
@@ -78,6 +80,7 @@ class TakeView:
     comments: tuple[Comment, ...]
     audio: bytes | None
     audio_note: str = ""
+    audio_mime: str = OPUS_MIME
 
 
 CSS = """
@@ -600,7 +603,8 @@ def _player(take: TakeView) -> str:
     if take.audio is None:
         return f'<p class="no-audio">{escape(take.audio_note or "No audio for this take.")}</p>'
     data = base64.b64encode(take.audio).decode("ascii")
-    return f'<audio controls preload="metadata" src="data:audio/flac;base64,{data}"></audio>'
+    mime = escape(take.audio_mime)
+    return f'<audio controls preload="metadata" src="data:{mime};base64,{data}"></audio>'
 
 
 def _fixes(report: Report) -> str:
