@@ -78,10 +78,15 @@ def rendered(renderable: object) -> str:
 # -- halves ----------------------------------------------------------------------
 
 
-def test_the_minimum_is_three_takes() -> None:
+def test_the_minimum_is_three_takes_and_the_readme_says_so() -> None:
     # README and the views state it as 3; a change must be a decision, not an accident.
     assert MIN_TAKES == 3
     assert "recent half" in TREND and "earlier half" in TREND and "3 takes" in TREND
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    leads = " ".join(readme.split("### Team leads", 1)[1].split("\n### ", 1)[0].split())
+    assert "**The trend** is the recent half of a rep's takes" in leads
+    assert "**Three takes** (`MIN_TAKES`)" in leads
+    assert "coach.progress/2" in leads
 
 
 @pytest.mark.parametrize(
