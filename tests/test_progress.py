@@ -1,18 +1,23 @@
-"""Progress over time: periods, pass rates, trends, and ``coach progress`` on a real store.
+"""Progress over time: halves, pass rates, trends, and ``coach progress`` on a real store.
 
 The pure functions get hand-built entries with known answers; the command
 gets a store of real reports (``check_script``) whose ``created_at`` the
 test moves through the weeks with sqlite3, as the store itself never would.
+Two rules are tested from every side: the arrow and the numbers beside it are
+one comparison (the earlier half against the recent half), and nothing is a
+rate, an average or a trend from fewer than ``MIN_TAKES`` takes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from coach.cli import app
@@ -22,19 +27,21 @@ from coach.report import Report
 from coach.rubric.checks import Status
 from coach.rubric.config import load_rubric
 from coach.team.progress import (
-    MAX_PERIODS,
+    MIN_TAKES,
+    TREND,
     Entry,
     Rate,
-    iso_week,
     pass_rate,
     rate_trend,
     rep_progress,
     sparkline,
-    split_periods,
+    split_halves,
     team_progress,
     to_json,
+    trend,
 )
 from coach.team.store import Store
+from coach.views.team import progress_view, rep_view
 from tests.scripts import GOOD, WEAK
 
 runner = CliRunner()
@@ -49,6 +56,7 @@ def entry(
     rep: str = "Chris",
     days: float = 0,
     score: int = 50,
+    sent: bool = False,
     **statuses: Status,
 ) -> Entry:
     return Entry(
@@ -57,47 +65,46 @@ def entry(
         at=MONDAY + timedelta(days=days),
         score=score,
         statuses=dict(statuses),
+        sent=sent,
     )
 
 
-# -- periods ---------------------------------------------------------------------
+def rendered(renderable: object) -> str:
+    console = Console(width=140, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
 
 
-def test_iso_week_labels_sort_in_time_order_across_a_new_year() -> None:
-    assert iso_week(datetime(2025, 3, 3, tzinfo=UTC)) == "2025-W10"
-    # 2024-12-30 belongs to ISO week 1 of 2025, so labels still sort by time.
-    assert iso_week(datetime(2024, 12, 30, tzinfo=UTC)) == "2025-W01"
-    assert iso_week(datetime(2024, 12, 29, tzinfo=UTC)) == "2024-W52"
+# -- halves ----------------------------------------------------------------------
+
+
+def test_the_minimum_is_three_takes_and_the_readme_says_so() -> None:
+    # README and the views state it as 3; a change must be a decision, not an accident.
+    assert MIN_TAKES == 3
+    assert "recent half" in TREND and "earlier half" in TREND and "3 takes" in TREND
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    leads = " ".join(readme.split("### Team leads", 1)[1].split("\n### ", 1)[0].split())
+    assert "**The trend** is the recent half of a rep's takes" in leads
+    assert "**Three takes** (`MIN_TAKES`)" in leads
+    assert "coach.progress/2" in leads
 
 
 @pytest.mark.parametrize(
-    ("days", "kind", "labels", "sizes"),
+    ("count", "labels", "sizes"),
     [
-        ([], "all", [], []),
-        ([0], "all", ["all"], [1]),
-        ([0, 1], "half", ["earlier", "recent"], [1, 1]),
-        # two weeks are too few to read weekly: halves, the odd take to the recent half
-        ([0, 1, 8, 9, 10], "half", ["earlier", "recent"], [2, 3]),
-        ([0, 7, 8, 14], "week", ["2025-W10", "2025-W11", "2025-W12"], [1, 2, 1]),
+        (0, [], []),
+        (1, ["all"], [1]),
+        (5, ["all"], [5]),  # a half of 2 could give no trend: no halves at all
+        (6, ["earlier", "recent"], [3, 3]),
+        (7, ["earlier", "recent"], [3, 4]),  # the odd take to the recent half
     ],
 )
-def test_split_periods(days: list[int], kind: str, labels: list[str], sizes: list[int]) -> None:
-    entries = [entry(i, days=d) for i, d in enumerate(days)]
-    got_kind, periods = split_periods(entries)
-    assert got_kind == kind
+def test_split_halves(count: int, labels: list[str], sizes: list[int]) -> None:
+    periods = split_halves([entry(i, days=i) for i in range(count)])
     assert [p.label for p in periods] == labels
     assert [p.sessions for p in periods] == sizes
-
-
-def test_many_weeks_fold_the_oldest_into_the_first_period() -> None:
-    entries = [entry(i, days=7 * i) for i in range(9)]  # W10 … W18, one take each
-    kind, periods = split_periods(entries)
-    assert kind == "week"
-    assert len(periods) == MAX_PERIODS
-    assert periods[0].label == "to 2025-W13"  # W10–W13 folded together
-    assert periods[0].sessions == 4
-    assert [p.label for p in periods[1:]] == [f"2025-W{w}" for w in range(14, 19)]
-    assert sum(p.sessions for p in periods) == 9
+    if count:
+        assert [e.session_id for p in periods for e in p.entries] == list(range(count))
 
 
 # -- rates and trends ------------------------------------------------------------
@@ -112,41 +119,114 @@ def test_pass_rate_counts_only_takes_that_judged_the_check() -> None:
         entry(5),  # an older report without the check
     ]
     assert pass_rate(entries, "hook") == Rate(passed=1, judged=3)
+    assert pass_rate(entries, "hook").rate == pytest.approx(1 / 3)
     assert pass_rate(entries, "pace") == Rate(passed=0, judged=0)
-    assert Rate(0, 0).rate is None
 
 
 @pytest.mark.parametrize(
-    ("rates", "trend"),
+    ("rate", "value"),
+    [(Rate(0, 0), None), (Rate(1, 1), None), (Rate(1, 2), None), (Rate(2, 3), 2 / 3)],
+)
+def test_no_rate_from_fewer_than_the_minimum(rate: Rate, value: float | None) -> None:
+    assert rate.rate == (None if value is None else pytest.approx(value))
+
+
+@pytest.mark.parametrize(
+    ("earlier", "recent", "steady", "expected"),
     [
-        ([Rate(1, 2), Rate(2, 2)], "up"),
-        ([Rate(2, 2), Rate(0, 2)], "down"),
-        ([Rate(5, 10), Rate(6, 10)], "up"),  # exactly one step of RATE_STEADY moves
-        ([Rate(10, 20), Rate(11, 20)], "flat"),  # 5 points is noise
-        ([Rate(0, 0), Rate(1, 2), Rate(0, 0), Rate(2, 2)], "up"),  # unjudged periods skipped
-        ([Rate(1, 2), Rate(0, 0)], None),  # only one period judged it
-        ([Rate(1, 2)], None),
+        (50.0, 80.0, 3.0, "up"),
+        (80.0, 50.0, 3.0, "down"),
+        (70.0, 72.0, 3.0, "flat"),
+        (0.5, 0.6, 0.1, "up"),  # exactly one step moves
+        (None, 80.0, 3.0, None),  # a half with too few takes: no trend
+        (50.0, None, 3.0, None),
     ],
 )
-def test_rate_trend(rates: list[Rate], trend: str | None) -> None:
-    assert rate_trend(rates) == trend
+def test_trend(
+    earlier: float | None, recent: float | None, steady: float, expected: str | None
+) -> None:
+    assert trend(earlier, recent, steady=steady) == expected
 
 
-def test_rep_progress_headline_numbers_and_score_trend() -> None:
-    entries = [
-        entry(1, days=0, score=40),
-        entry(2, days=1, score=60),
-        entry(3, days=2, score=70),
-        entry(4, days=3, score=90),
-    ]
+@pytest.mark.parametrize(
+    ("rates", "expected"),
+    [
+        ([Rate(1, 3), Rate(3, 3)], "up"),
+        ([Rate(3, 3), Rate(0, 3)], "down"),
+        ([Rate(5, 10), Rate(6, 10)], "up"),  # exactly one step of RATE_STEADY moves
+        ([Rate(10, 20), Rate(11, 20)], "flat"),  # 5 points is noise
+        ([Rate(0, 2), Rate(3, 3)], None),  # the earlier half judged it twice: no rate, no arrow
+        ([Rate(1, 3)], None),  # no halves
+    ],
+)
+def test_rate_trend(rates: list[Rate], expected: str | None) -> None:
+    assert rate_trend(rates) == expected
+
+
+@pytest.mark.parametrize("count", [1, 2, MIN_TAKES, 2 * MIN_TAKES - 1, 2 * MIN_TAKES])
+def test_counts_below_the_minimum_rates_from_it_and_arrows_from_two_halves_of_it(
+    count: int,
+) -> None:
+    """1 and 2 takes: counts and the scores themselves; 3: rates; 6 (3 a half): the arrow."""
+    scores = [40, 90, 60, 70, 80, 95][:count]
+    statuses: list[Status] = ["fail", "pass", "pass", "pass", "pass", "pass"]
+    entries = [entry(i, days=i, score=s, hook=statuses[i]) for i, s in enumerate(scores)]
     rep = rep_progress(entries)
-    assert (rep.sessions, rep.first_score, rep.latest_score) == (4, 40, 90)
-    assert rep.average_score == 65.0 and rep.best_score == 90
-    assert [p.average_score for p in rep.periods] == [50.0, 80.0]
-    assert rep.score_trend == "up"
-    steady = rep_progress([entry(1, score=70), entry(2, days=1, score=72)])
-    assert steady.score_trend == "flat"
-    assert rep_progress([entry(1, score=70)]).score_trend is None
+    hook = rep.checks[0]
+    view = rendered(rep_view(rep))
+    line, trend_line = view.splitlines()[:2]
+    data = to_json(team_progress(entries))["reps"][0]  # type: ignore[index]
+    assert f"{count} take{'s' if count > 1 else ''}" in line
+    if count < MIN_TAKES:
+        assert rep.average_score is None and hook.overall.rate is None
+        assert "scores " + ", ".join(map(str, scores)) in line and "avg" not in line
+        assert f"hook {hook.overall.passed} of {count}" in " ".join(view.split())
+        assert "%" not in view
+        assert data["average_score"] is None and data["checks"][0]["rate"] is None
+        assert (data["checks"][0]["passed"], data["checks"][0]["judged"]) == (count - 1, count)
+    else:
+        assert rep.average_score == round(sum(scores) / count, 1)
+        assert f"avg {rep.average_score:.0f}" in line
+        assert f"hook {hook.overall.rate:.0%}" in " ".join(view.split())
+        assert data["average_score"] == rep.average_score
+        assert data["checks"][0]["rate"] == round(hook.overall.rate or 0, 3)
+    if count < 2 * MIN_TAKES:
+        assert rep.score_trend is None and hook.trend is None and rep.halves is None
+        assert not any(mark in view for mark in "↑↓→")
+        assert trend_line == f" score trend  from {2 * MIN_TAKES} takes"
+        assert data["score_trend"] is None and data["checks"][0]["trend"] is None
+        assert [p["label"] for p in data["periods"]] == ["all"]
+    else:
+        assert rep.score_trend == "up" and hook.trend == "up"  # 63 → 82; 67% → 100%
+        assert trend_line == " score trend  earlier 63 → recent 82 ↑"
+        assert "hook 83% 67% 100% ↑" in " ".join(view.split())  # all, earlier, recent, arrow
+        assert [p["average_score"] for p in data["periods"]] == [63.3, 81.7]
+        assert data["score_trend"] == "up" and data["checks"][0]["trend"] == "up"
+
+
+SCORES = [40, 90, 90, 60, 60, 50]
+
+
+def test_the_arrow_compares_the_numbers_shown_beside_it() -> None:
+    """First 40 → latest 50 went up; the halves went down (73 → 57): one trend, told once.
+
+    The old line said "40 → 50 ↓": the numbers were the first and latest takes,
+    the arrow compared periods.
+    """
+    rep = rep_progress([entry(i, days=i, score=s) for i, s in enumerate(SCORES)])
+    assert rep.points[0].score < rep.points[-1].score  # first → latest: up
+    assert rep.score_trend == "down"
+    view = rendered(rep_view(rep))
+    assert view.splitlines()[1] == " score trend  earlier 73 → recent 57 ↓"
+    assert "40 → 50" not in view
+    data = to_json(team_progress([entry(i, days=i, score=s) for i, s in enumerate(SCORES)]))
+    rep_json = data["reps"][0]  # type: ignore[index]
+    assert [(p["label"], p["average_score"]) for p in rep_json["periods"]] == [
+        ("earlier", 73.3),
+        ("recent", 56.7),
+    ]
+    assert rep_json["score_trend"] == "down"
+    assert "first_score" not in rep_json and "latest_score" not in rep_json
 
 
 def test_team_groups_reps_ignoring_case_and_finds_what_it_keeps_breaking() -> None:
@@ -167,6 +247,25 @@ def test_team_groups_reps_ignoring_case_and_finds_what_it_keeps_breaking() -> No
     assert team_progress(entries[1::2]).whose == "Pat Lee"
 
 
+def test_what_the_team_keeps_breaking_needs_the_minimum_too() -> None:
+    """A check failed in 1 of 2 takes is not ranked, nor said to have passed."""
+    few = team_progress([entry(1, hook="fail"), entry(2, days=1, hook="pass")])
+    assert few.most_broken == ()
+    text = rendered(progress_view(few, heading="Progress"))
+    assert "Too few takes to say what Chris keeps breaking: a pass rate needs 3." in text
+    assert "Every check passed" not in text
+    clean = team_progress([entry(1, hook="pass"), entry(2, days=1, hook="pass")])
+    assert "Every check passed in every judged take." in rendered(progress_view(clean, heading=""))
+
+
+def test_most_broken_shows_the_rates_its_arrow_compares() -> None:
+    statuses: list[Status] = ["fail", "fail", "fail", "pass", "fail", "pass"]
+    team = team_progress([entry(i, days=i, hook=s) for i, s in enumerate(statuses)])
+    text = rendered(progress_view(team, heading="Progress"))
+    assert "hook              33% passed (2 of 6 takes)  earlier 0% → recent 67% ↑" in text
+    assert f"Trend: {TREND}." in text
+
+
 def test_sparkline_is_on_the_absolute_scale_and_keeps_the_recent_end() -> None:
     assert sparkline([0, 12, 13, 50, 88, 100]) == "▁▁▂▄▇█"
     long = sparkline(list(range(45)))
@@ -175,25 +274,35 @@ def test_sparkline_is_on_the_absolute_scale_and_keeps_the_recent_end() -> None:
 
 
 def test_json_numbers() -> None:
-    team = team_progress([entry(1, score=40, hook="fail"), entry(2, days=8, score=80, hook="pass")])
+    team = team_progress(
+        [
+            entry(i, days=i, score=40 + 10 * i, sent=i == 4, hook="fail" if i < 2 else "pass")
+            for i in range(6)
+        ]
+    )
     data = to_json(team)
-    assert data["schema"] == "coach.progress/1"
+    assert data["schema"] == "coach.progress/2"
+    assert (data["min_takes"], data["trend"]) == (MIN_TAKES, TREND)
     rep = data["reps"][0]  # type: ignore[index]
-    assert rep["scores"] == [
-        {"session": 1, "at": "2025-03-03T09:30:00Z", "score": 40},
-        {"session": 2, "at": "2025-03-11T09:30:00Z", "score": 80},
+    assert rep["scores"][:2] == [
+        {"session": 0, "at": "2025-03-03T09:30:00Z", "score": 40, "sent": False},
+        {"session": 1, "at": "2025-03-04T09:30:00Z", "score": 50, "sent": False},
     ]
-    assert rep["score_trend"] == "up" and rep["period_kind"] == "half"
-    hook = rep["checks"][0]
-    assert hook == {
+    assert rep["scores"][4]["sent"] is True and rep["sent"] == 1
+    assert rep["score_trend"] == "up"
+    assert rep["periods"] == [
+        {"label": "earlier", "sessions": 3, "average_score": 50.0},
+        {"label": "recent", "sessions": 3, "average_score": 80.0},
+    ]
+    assert rep["checks"][0] == {
         "id": "hook",
-        "passed": 1,
-        "judged": 2,
-        "rate": 0.5,
+        "passed": 4,
+        "judged": 6,
+        "rate": 0.667,
         "trend": "up",
         "periods": [
-            {"passed": 0, "judged": 1, "rate": 0.0},
-            {"passed": 1, "judged": 1, "rate": 1.0},
+            {"passed": 1, "judged": 3, "rate": 0.333},
+            {"passed": 3, "judged": 3, "rate": 1.0},
         ],
     }
 
@@ -219,53 +328,66 @@ def _move(db: Path, session_id: int, when: datetime) -> None:
 
 @pytest.fixture
 def team_store(coach_home: Path) -> Path:
-    """Chris improves over three weeks; Pat stays weak; a lead passes one of Pat's hooks."""
+    """Chris improves over three weeks (one take sent); Pat has two weak takes, one overridden."""
     plan = [
         ("Chris Walker", WEAK, 0),
         ("Pat Lee", WEAK, 1),
+        ("Chris Walker", WEAK, 2),
         ("Chris Walker", WEAK, 7),
+        ("Chris Walker", GOOD, 8),
         ("Chris Walker", GOOD, 14),
         ("Pat Lee", WEAK, 15),
         ("Chris Walker", GOOD, 16),
     ]
     with Store() as store:
         for rep, text, days in plan:
-            saved = store.save(_report(text), rep=rep, card_id="acme-t1")
-            _move(store.path, saved.id, MONDAY + timedelta(days=days))
-        store.add_override(5, "identity", "pass", "said it in the greeting", author="Lead")
+            when = MONDAY + timedelta(days=days)
+            sent = when.isoformat() if days == 14 else None
+            saved = store.save(_report(text), rep=rep, card_id="acme-t1", sent_at=sent)
+            _move(store.path, saved.id, when)
+        store.add_override(7, "identity", "pass", "said it in the greeting", author="Lead")
         return store.path
 
 
 def test_entries_use_the_report_as_reviewed(team_store: Path) -> None:
     with Store(team_store) as store:
-        pat = store.get(5)
+        pat = store.get(7)
         machine = Entry.of(pat, pat.report)
         reviewed = Entry.of(pat, store.reviewed_report(pat))
+        sent = Entry.of(store.get(6), store.get(6).report)
     assert machine.statuses["identity"] == "fail"
     assert reviewed.statuses["identity"] == "pass"
     assert reviewed.at == MONDAY + timedelta(days=15)
     assert reviewed.score == pat.score > pat.report.score
+    assert sent.sent and not reviewed.sent
 
 
 def test_progress_json_reads_the_store(team_store: Path) -> None:
     result = runner.invoke(app, ["progress", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["schema"] == "coach.progress/1"
+    assert data["schema"] == "coach.progress/2"
     assert data["store"] == str(team_store)
-    assert data["sessions"] == 6
+    assert data["sessions"] == 8
     chris, pat = data["reps"]
     assert chris["rep"] == "Chris Walker" and pat["rep"] == "Pat Lee"
-    assert [s["session"] for s in chris["scores"]] == [1, 3, 4, 6]
-    assert chris["period_kind"] == "week"  # W10, W11, W12
-    assert [p["label"] for p in chris["periods"]] == ["2025-W10", "2025-W11", "2025-W12"]
-    assert chris["first_score"] < chris["latest_score"] and chris["score_trend"] == "up"
+    assert [s["session"] for s in chris["scores"]] == [1, 3, 4, 5, 6, 8]
+    assert [s["sent"] for s in chris["scores"]] == [False, False, False, False, True, False]
+    assert chris["sent"] == 1
+    assert [(p["label"], p["sessions"]) for p in chris["periods"]] == [
+        ("earlier", 3),
+        ("recent", 3),
+    ]
+    earlier, recent = (p["average_score"] for p in chris["periods"])
+    assert earlier < recent and chris["score_trend"] == "up"
     identity = next(c for c in chris["checks"] if c["id"] == "identity")
-    assert [p["rate"] for p in identity["periods"]] == [0.0, 0.0, 1.0]
+    assert [p["rate"] for p in identity["periods"]] == [0.0, 1.0]
     assert identity["trend"] == "up"
-    # Pat's second take counts as passing identity: the lead overrode it.
+    # Pat: two takes, so counts and no rate; the second counts as passing identity
+    # because the lead overrode it.
+    assert (pat["average_score"], pat["score_trend"]) == (None, None)
     pat_identity = next(c for c in pat["checks"] if c["id"] == "identity")
-    assert (pat_identity["passed"], pat_identity["judged"]) == (1, 2)
+    assert (pat_identity["passed"], pat_identity["judged"], pat_identity["rate"]) == (1, 2, None)
     rates = {c["id"]: c["rate"] for c in data["team"]["checks"] if c["rate"] is not None}
     broken = data["team"]["most_broken"]
     assert len(broken) == 3
@@ -273,26 +395,46 @@ def test_progress_json_reads_the_store(team_store: Path) -> None:
     assert max(rates[c] for c in broken) <= min(r for c, r in rates.items() if c not in broken)
 
 
-def test_progress_filters_by_rep_and_since(team_store: Path) -> None:
-    result = runner.invoke(app, ["progress", "--json", "--rep", "pat lee", "--since", "2025-03-10"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert [r["rep"] for r in data["reps"]] == ["Pat Lee"]
-    assert [s["session"] for s in data["reps"][0]["scores"]] == [5]
-    assert (data["rep"], data["since"]) == ("pat lee", "2025-03-10")
+def test_progress_text_and_json_tell_the_same_numbers(team_store: Path) -> None:
+    text = runner.invoke(app, ["progress"]).stdout
+    data = json.loads(runner.invoke(app, ["progress", "--json"]).stdout)
+    lines = text.splitlines()
+    for rep in data["reps"]:
+        at = next(i for i, line in enumerate(lines) if line.startswith(rep["rep"]))
+        line, trend_line = lines[at], lines[at + 1]
+        assert f"  {rep['sessions']} takes" in line
+        assert (f"({rep['sent']} sent)" in line) == bool(rep["sent"])
+        if rep["average_score"] is None:
+            assert "scores " + ", ".join(str(s["score"]) for s in rep["scores"]) in line
+        else:
+            assert f"avg {rep['average_score']:.0f}  best {rep['best_score']}" in line
+        if rep["score_trend"] is None:
+            assert trend_line == " score trend  from 6 takes"
+        else:
+            earlier, recent = (f"{p['average_score']:.0f}" for p in rep["periods"])
+            mark = {"up": "↑", "down": "↓", "flat": "→"}[rep["score_trend"]]
+            assert trend_line == f" score trend  earlier {earlier} → recent {recent} {mark}"
+    for check in data["team"]["checks"]:
+        if check["id"] in data["team"]["most_broken"]:
+            shown = f"{check['rate']:.0%} passed ({check['passed']} of {check['judged']} takes)"
+            assert shown in text
 
 
 def test_progress_in_the_terminal(team_store: Path) -> None:
     result = runner.invoke(app, ["progress"])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "Progress: 6 takes by 2 reps" in text
+    assert "Progress: 8 takes by 2 reps" in text
     chris = next(line for line in text.splitlines() if line.startswith("Chris Walker"))
-    assert "4 takes" in chris and "↑" in chris
+    assert "6 takes (1 sent)  avg" in chris
     assert chris.endswith(sparkline([s.score for s in _entries(team_store, "Chris Walker")]))
-    assert "2025-W10 (1)" in text and "2025-W12 (2)" in text
+    assert re.search(r"\n score trend  earlier \d+ → recent \d+ ↑\n", text)
+    assert "all (6)  earlier (3)  recent (3)  trend" in text
+    pat = next(line for line in text.splitlines() if line.startswith("Pat Lee"))
+    assert "2 takes  scores" in pat
     assert "What the team keeps breaking" in text
     assert "Not judged in these takes: personalization, pace, pauses, delivery" in text
+    assert "Trend: the recent half of the takes against the earlier half" in " ".join(text.split())
 
 
 def _entries(db: Path, rep: str) -> list[Entry]:

@@ -14,8 +14,10 @@ set) it fails instead, so it can never silently stop running.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -35,8 +37,9 @@ from coach.speech.audio import load
 from coach.speech.transcribe import Transcript, Word
 from coach.team.progress import Entry, rep_progress
 from coach.team.store import Store
-from coach.views.html import score_chart, transcript_html, word_marks
+from coach.views.html import file_name, score_chart, time_labels, transcript_html, word_marks
 from tests.conftest import FIXTURES
+from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
 
@@ -71,9 +74,9 @@ def _real_report(transcriber: Any, fixtures_dir: Path) -> Report:
     return _SCORED[TAKE]
 
 
-def _script_report(text: str) -> Report:
+def _script_report(text: str, *, source: str = "script.txt") -> Report:
     context = Context(rep=Rep(name="Pat Lee", company="Northwind Logistics")).with_touch(1)
-    return check_script(text, source="script.txt", context=context, rubric=load_rubric(None))
+    return check_script(text, source=source, context=context, rubric=load_rubric(None))
 
 
 def _save_real_take(store: Store, transcriber: Any, fixtures_dir: Path) -> int:
@@ -126,11 +129,12 @@ def test_report_embeds_the_real_take_and_marks_findings(
     page = out.read_text(encoding="utf-8")
     size = out.stat().st_size
     assert f"Wrote {out} ({round(size / 1000)} kB): 1 take by 1 rep." in stdout
-    # The stored FLAC itself, as a data: URI on a player.
+    # The stored take, as Ogg Opus in a data: URI on a player, as long as the FLAC.
     players = re.findall(
-        r'<audio controls preload="metadata" src="data:audio/flac;base64,([^"]+)"', page
+        r'<audio controls preload="metadata" src="data:audio/ogg;codecs=opus;base64,([^"]+)"', page
     )
-    assert len(players) == 1 and base64.b64decode(players[0]) == flac
+    assert len(players) == 1
+    assert _duration(base64.b64decode(players[0])) == pytest.approx(_duration(flac), abs=0.01)
     # The callback number's words are marked with its check's status and message.
     number = next(c for c in reviewed.checks if c.id == "callback_number")
     assert number.status == "pass"
@@ -199,13 +203,198 @@ def test_report_says_so_when_the_audio_is_gone(tmp_path: Path) -> None:
     with Store() as store:
         kept = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
         store.save(_script_report(HOSTILE_SCRIPT), rep="Pat")  # saved without audio
-        assert kept.audio is not None
+        broken = store.save(_script_report(HOSTILE_SCRIPT), rep="Pat", audio=_tone())
+        assert kept.audio is not None and broken.audio is not None
         kept.audio.unlink()
-    _, out = _report(tmp_path)
+        broken.audio.write_bytes(b"fLaC" + b"\0" * 100)  # damaged past its first bytes
+    out = tmp_path / "team.html"
+    result = runner.invoke(app, ["report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    stderr = result.stderr
     page = out.read_text(encoding="utf-8")
     assert "<audio" not in page
-    assert f"The audio file is missing: {kept.audio}" in page
+    assert "The audio file of this take is missing from the store." in page
     assert "No audio was kept for this take." in page
+    # The path is for the one who can fix it, in the terminal; never in the page.
+    assert str(kept.audio) not in page
+    assert f"Warning: take {kept.id}: the audio file {kept.audio} is missing" in stderr
+    assert "The audio file of this take cannot be read." in page
+    assert f"Warning: take {broken.id}: the audio file {broken.audio} cannot be read" in stderr
+    assert str(broken.audio) not in page
+
+
+def _duration(data: bytes) -> float:
+    """Seconds of audio in ``data`` (any container PyAV reads), counted sample by sample."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        frames = list(container.decode(audio=0))
+    return sum(f.samples for f in frames) / frames[0].sample_rate
+
+
+def _players(page: str) -> list[tuple[str, str]]:
+    """Each player's (MIME type, base64 payload)."""
+    return re.findall(r'<audio controls preload="metadata" src="data:([^,]+);base64,([^"]+)"', page)
+
+
+def _without_media(page: str) -> str:
+    """The page without its data: URIs, whose base64 could spell anything by chance."""
+    return re.sub(r'"data:[^"]*"', '""', page)
+
+
+def _stamp(db: Path, session_id: int, when: str) -> None:
+    """Set when a session was saved (the store stamps "now")."""
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE sessions SET created_at = ? WHERE id = ?", (when, session_id))
+    con.close()
+
+
+def test_report_audio_is_opus_under_120_kb_a_30_s_take(tmp_path: Path) -> None:
+    take = load(FIXTURES / TAKE)  # 28 s
+    with Store() as store:
+        saved = store.save(script_report(GOOD), rep="Chris Walker", audio=take.samples)
+        assert saved.audio is not None
+        flac_size = saved.audio.stat().st_size
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    [(mime, data)] = _players(page)
+    assert mime == "audio/ogg;codecs=opus"
+    opus = base64.b64decode(data)
+    assert opus[:4] == b"OggS" and b"OpusHead" in opus[:100]
+    assert _duration(opus) == pytest.approx(take.duration_s, abs=0.01)
+    # As embedded (base64), scaled to 30 s: within the budget, a fraction of the FLAC.
+    assert len(data) * 30 / take.duration_s <= 120_000
+    assert len(data) < flac_size / 4
+    assert out.stat().st_size < 140_000  # the whole page with this one take
+
+
+def test_report_no_audio_leaves_the_audio_out(tmp_path: Path) -> None:
+    with Store() as store:
+        store.save(script_report(GOOD), rep="Chris Walker", audio=_tone(5.0))
+    _, out = _report(tmp_path)
+    with_audio = out.read_text(encoding="utf-8")
+    assert len(_players(with_audio)) == 1
+    _, out = _report(tmp_path, "--no-audio")
+    page = out.read_text(encoding="utf-8")
+    assert "<audio" not in page and "data:audio" not in page
+    assert "Audio left out of this report (coach report --no-audio)." in page
+    assert "media-src data:" in page  # the policy is the same page's
+    assert len(page) < len(with_audio) - 10_000  # 5 s of Opus, about 16 kB in base64
+
+
+def test_report_rep_by_check_table(tmp_path: Path) -> None:
+    """Each rep's pass rate per check; a rep with fewer than 3 takes gets counts."""
+    with Store() as store:
+        for rep, text in [("Chris Walker", GOOD), ("Chris Walker", GOOD), ("Chris Walker", WEAK)]:
+            store.save(script_report(text), rep=rep)
+        for text in (WEAK, WEAK):
+            store.save(script_report(text), rep="Pat Lee")
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    table = re.search(r'<table class="by-rep">.*?</table>', page, re.DOTALL)
+    assert table is not None
+    head = re.findall(r'<th class="num rep">([^<]*)</th>', table.group())
+    assert head == ["Chris Walker (3)", "Pat Lee (2)"]
+    rows = {
+        m[0]: re.findall(r"<td[^>]*>([^<]*)</td>", m[1])
+        for m in re.findall(r"<tr><td>(\w+)</td>(.*?)</tr>", table.group())
+    }
+    assert rows["identity"] == ["67%", "0 of 2"]
+    assert rows["opening"] == ["67%", "0 of 2"]  # WEAK opens "just checking in"
+    assert "pace" not in rows  # no take judged it: a script has no pace
+    assert 'title="0 of 2 passed; a rate needs 3 takes"' in table.group()
+
+
+def test_report_numbers_follow_the_trend_and_minimum_rules(tmp_path: Path) -> None:
+    with Store() as store:
+        for text in (WEAK, WEAK, WEAK, GOOD, GOOD, GOOD):
+            store.save(script_report(text), rep="Chris Walker")
+        for text in (WEAK, GOOD):
+            store.save(script_report(text), rep="Pat Lee")
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    chris = re.search(r"<tr><td>Chris Walker</td>.*?</tr>", page)
+    pat = re.search(r"<tr><td>Pat Lee</td>.*?</tr>", page)
+    assert chris is not None and pat is not None
+    # The arrow sits beside the two half means it compares.
+    assert re.search(
+        r'earlier <span class="score score-low">(\d+)</span> → recent '
+        r'<span class="score score-good">(\d+)</span> <span class="trend-up"',
+        chris.group(),
+    )
+    # Two takes: a count where the average would be, no trend, no arrow.
+    assert '<td class="num muted" title="an average needs 3 takes">2 takes</td>' in pat.group()
+    assert "from 6 takes" in pat.group()
+    assert not re.search("[↑↓→]", pat.group())
+    assert "Trend: the recent half of the takes against the earlier half" in page
+    # The team's eight takes split 4 / 4, each half with a rate and the arrow between.
+    assert "<th class=num>earlier (4)</th><th class=num>recent (4)</th>" in page
+
+
+def test_report_marks_the_takes_sent_to_a_prospect(tmp_path: Path, coach_home: Path) -> None:
+    with Store() as store:
+        practice = store.save(script_report(WEAK), rep="Chris Walker", prospect="Dana Reyes")
+        sent = store.save(
+            script_report(GOOD),
+            rep="Chris Walker",
+            prospect="Dana Reyes",
+            sent_at="2025-03-04T10:00:00Z",
+        )
+    _stamp(coach_home / "coach.db", practice.id, "2025-03-03T09:00:00Z")
+    _stamp(coach_home / "coach.db", sent.id, "2025-03-04T09:55:00Z")
+    _, out = _report(tmp_path)
+    page = out.read_text(encoding="utf-8")
+    take = re.search(
+        rf'<article class="session" id="take-{sent.id}">.*?</article>', page, re.DOTALL
+    )
+    other = re.search(
+        rf'<article class="session" id="take-{practice.id}">.*?</article>', page, re.DOTALL
+    )
+    assert take is not None and other is not None
+    assert '<span class="sent">Sent to Dana Reyes on 2025-03-04</span>' in take.group()
+    assert "Sent to" not in other.group()
+    # In the index, on the chart (one ring, on the sent take's point) and in the legend.
+    index = page[page.index('<section id="index">') : page.index('<section id="takes">')]
+    assert index.count('<span class="sent"') == 1
+    assert 'title="logged as left for Dana Reyes">sent 2025-03-04</span>' in index
+    rings = re.findall(r'<circle class="sent-ring" cx="([\d.]+)" cy="([\d.]+)"', page)
+    assert len(rings) == 1
+    assert f'<circle cx="{rings[0][0]}" cy="{rings[0][1]}" r="4"' in page
+    assert "sent to a prospect" in page
+    assert "<td class=num>2</td><td class=num>1</td>" in page  # 2 takes, 1 sent
+
+
+def test_report_writes_no_path_of_this_machine(tmp_path: Path, coach_home: Path) -> None:
+    monday = tmp_path / "home" / "priya" / "takes" / "monday.m4a"
+    with Store() as store:
+        store.save(script_report(GOOD, source=str(monday)), rep="Priya Shah", audio=_tone())
+        gone = store.save(
+            script_report(GOOD, source="C:\\Users\\priya\\tuesday.m4a"),
+            rep="Priya Shah",
+            audio=_tone(),
+        )
+        assert gone.audio is not None
+        gone.audio.unlink()
+    _, out = _report(tmp_path)
+    text = _without_media(out.read_text(encoding="utf-8"))
+    assert "monday.m4a" in text and "tuesday.m4a" in text  # the file's name says which take
+    for path in (tmp_path, coach_home, Path.home(), gone.audio, monday.parent):
+        assert str(path) not in text
+    assert "priya\\" not in text and "/home/" not in text and "coach-home" not in text
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("/home/priya/takes/monday.m4a", "monday.m4a"),
+        ("C:\\Users\\priya\\monday.m4a", "monday.m4a"),
+        ("takes/", "takes"),
+        ("monday.m4a", "monday.m4a"),
+    ],
+)
+def test_file_name(source: str, name: str) -> None:
+    assert file_name(source) == name
 
 
 def test_report_filters_by_rep_and_since(tmp_path: Path, coach_home: Path) -> None:
@@ -336,15 +525,43 @@ def test_score_chart_with_one_take_or_takes_at_one_moment() -> None:
     at = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
     one = rep_progress([Entry(1, "Pat", at, 70, {})])
     svg = score_chart([one])
-    assert svg.count("<circle") == 1 and 'cx="372.0"' in svg  # centred (36 + 672 / 2): no time span
+    assert svg.count("<circle") == 1 and 'cx="293.0"' in svg  # centred (40 + 506 / 2): no time span
+    assert _axis(svg) == ["09:30:00", "2025-03-03, times in UTC"]  # one moment: one label
     same = rep_progress([Entry(1, "Pat", at, 70, {}), Entry(2, "Pat", at, 90, {})])
     assert score_chart([same]).count("<circle") == 2
     later = rep_progress(
         [Entry(1, "Pat", at, 0, {}), Entry(2, "Pat", at + timedelta(days=1), 100, {})]
     )
     svg = score_chart([later])
-    assert 'cx="36.0" cy="216.0"' in svg and 'cx="708.0" cy="10.0"' in svg
+    assert 'cx="40.0" cy="200.0"' in svg and 'cx="546.0" cy="12.0"' in svg
     assert score_chart([]) == ""
+
+
+def _axis(svg: str) -> list[str]:
+    """The time axis's labels, left to right (the score labels are numbers)."""
+    texts = re.findall(r'<text class="axis"[^>]*>([^<]*)</text>', svg)
+    return [t for t in texts if not t.isdigit()]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "labels"),
+    [
+        # one day: times, the date once (the issue: "2025-03-03" at both ends)
+        ("2025-03-03T09:05", "2025-03-03T17:40", ["09:05", "17:40", "2025-03-03, times in UTC"]),
+        # one minute: to the second, so the ends still differ
+        ("2025-03-03T09:05:10", "2025-03-03T09:05:50", ["09:05:10", "09:05:50"]),
+        # over days: dates
+        ("2025-03-03T23:00", "2025-03-04T01:00", ["2025-03-03", "2025-03-04", "dates in UTC"]),
+        ("2025-03-03T09:00", "2025-04-20T09:00", ["2025-03-03", "2025-04-20", "dates in UTC"]),
+    ],
+)
+def test_time_axis_ends_differ(start: str, end: str, labels: list[str]) -> None:
+    first, last = (datetime.fromisoformat(t).replace(tzinfo=UTC) for t in (start, end))
+    rep = rep_progress([Entry(1, "Pat", first, 70, {}), Entry(2, "Pat", last, 80, {})])
+    axis = _axis(score_chart([rep]))
+    assert axis[: len(labels)] == labels
+    assert axis[0] != axis[1]
+    assert time_labels(first, last)[:2] == tuple(labels[:2])
 
 
 # -- the page in a real browser -----------------------------------------------------------
@@ -404,7 +621,7 @@ def _check_in_browser(
     # The player has the take, and Chromium decodes it: the duration is the fixture's.
     assert page.locator("audio").count() == 1
     src = page.locator(f"#take-{real} audio").get_attribute("src")
-    assert src is not None and src.startswith("data:audio/flac;base64,")
+    assert src is not None and src.startswith("data:audio/ogg;codecs=opus;base64,")
     page.wait_for_function("document.querySelector('audio').duration > 0", timeout=15_000)
     duration = page.evaluate("document.querySelector('audio').duration")
     assert duration == pytest.approx(load(FIXTURES / TAKE).duration_s, abs=0.05)
@@ -429,4 +646,75 @@ def _check_in_browser(
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+    # The same page on a phone: nothing runs off the side.
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
+    _check_phone_layout(page, tmp_path / "report-390.png")
     assert problems == [], problems
+
+
+#: an iPhone 12–15's CSS viewport
+PHONE = {"width": 390, "height": 844}
+
+#: each table: whether it fits the screen, or scrolls inside a box of its own that does
+TABLES_JS = """() => {
+  const screen = document.documentElement.clientWidth;
+  return Array.from(document.querySelectorAll("table")).map(table => {
+    const box = table.closest(".scroll");
+    const fits = table.getBoundingClientRect().right <= screen + 0.5;
+    const scrolls = box !== null
+      && ["auto", "scroll"].includes(getComputedStyle(box).overflowX)
+      && box.getBoundingClientRect().right <= screen + 0.5;
+    return {fits: fits, scrolls: scrolls, wider: table.scrollWidth > (box || table).clientWidth};
+  });
+}"""
+
+
+def _check_phone_layout(page: Any, shot: Path) -> None:
+    """390 px wide: no sideways scrolling of the page; a wide table scrolls in its own box."""
+    assert page.evaluate("window.innerWidth") == PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    tables = page.evaluate(TABLES_JS)
+    assert tables and all(t["fits"] or t["scrolls"] for t in tables), tables
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_report_on_a_phone(tmp_path: Path, coach_home: Path) -> None:
+    """A team of four with long names, a sent take and real audio, at 390 px wide.
+
+    Opus plays in Chromium: the player's duration is the take's.  The
+    screenshot is left in ``tmp_path`` (``report-390.png``) to look at.
+    """
+    take = load(FIXTURES / TAKE)
+    reps = ["Priya Shah", "Chris Walker", "Alexandra Konstantinopoulou-Whitfield", "Sam Lee"]
+    with Store() as store:
+        for n, rep in enumerate(reps):
+            for i, text in enumerate((WEAK, GOOD, GOOD, WEAK, GOOD, GOOD, GOOD)):
+                saved = store.save(
+                    script_report(text),
+                    rep=rep,
+                    card_id="acme-t1-follow-up-after-the-trade-show",
+                    prospect="Dana Reyes",
+                    audio=take.samples if (n, i) == (0, 1) else None,
+                    sent_at="2025-03-04T12:00:00Z" if i == 6 else None,
+                )
+                _stamp(coach_home / "coach.db", saved.id, f"2025-03-04T{9 + i:02d}:{n:02d}:00Z")
+                if saved.audio is not None:
+                    audio_id = saved.id
+    _, out = _report(tmp_path)
+    with _chromium() as browser:
+        page = browser.new_page(viewport=PHONE)
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(out.as_uri())
+        page.wait_for_load_state("load")
+        _check_phone_layout(page, tmp_path / "report-390.png")
+        # The rep × check table is wider than a phone: it is the one that scrolls.
+        tables = page.evaluate(TABLES_JS)
+        assert any(t["wider"] and t["scrolls"] for t in tables), tables
+        audio = f"document.querySelector('#take-{audio_id} audio')"
+        page.wait_for_function(f"{audio}.duration > 0", timeout=15_000)
+        assert page.evaluate(f"{audio}.duration") == pytest.approx(take.duration_s, abs=0.05)
+        assert page.evaluate(f"{audio}.error") is None
+        assert problems == [], problems

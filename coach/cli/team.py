@@ -12,7 +12,7 @@ import typer
 
 from coach.cli.common import _reading, _since_day
 from coach.cli.options import RepFilterOpt, SinceOpt, StoreOpt
-from coach.cli.output import out, write_json
+from coach.cli.output import err, out, write_json
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -27,17 +27,19 @@ def progress(
     rep: RepFilterOpt = None,
     since: SinceOpt = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print coach.progress/1 JSON instead.")
+        bool, typer.Option("--json", help="Print coach.progress/2 JSON instead.")
     ] = False,
     store: StoreOpt = None,
 ) -> None:
     """Show each rep's score trend and how often each check passes, over time.
 
-    Per rep: takes, first → latest score, a sparkline of every score in time
-    order, and each check's pass rate by ISO week (or earlier vs. recent half
-    when the takes span fewer than three weeks) with an arrow for the trend.
-    Then the checks the team passes least. Scores and checks are as reviewed:
-    a lead's overrides count.
+    Per rep: takes, average and best score, the trend, a sparkline of every
+    score in time order, and each check's pass rate. The trend is the recent
+    half of the takes against the earlier half, the two numbers shown beside
+    its arrow. No rate or average comes from fewer than 3 takes (the counts
+    are shown instead), and no trend unless each half has 3. Then the checks
+    the team passes least. Scores and checks are as reviewed: a lead's
+    overrides count.
 
     Example: coach progress --rep "Chris Walker" --since 2025-03-01
     """
@@ -72,15 +74,21 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Replace --out even if it is not an earlier report.")
     ] = False,
+    no_audio: Annotated[
+        bool,
+        typer.Option("--no-audio", help="Leave the audio out: a few kB a take instead of ~85 kB."),
+    ] = False,
     store: StoreOpt = None,
 ) -> None:
     """Write the team report: one HTML file to open in any browser, offline.
 
     A team summary (takes per rep, average score, a chart of scores over time,
-    check pass rates), then every take: a player with the audio embedded, the
-    transcript with each finding marked where it was said (click a word to
-    hear it), the checks with any override, and the review comments. Nothing
-    on the page loads from the network, so it can be mailed or archived whole.
+    check pass rates overall and per rep), then every take: a player with the
+    audio embedded (Opus, about 85 kB for 30 s), the transcript with each
+    finding marked where it was said (click a word to hear it), the checks
+    with any override, and the review comments. Nothing on the page loads
+    from the network, so it can be mailed or archived whole, and no path of
+    this machine is written in it.
 
     Example: coach report --since 2025-03-01 --out team.html
     """
@@ -90,7 +98,9 @@ def report(
     day = _since_day(since)
     target = _output(out_path, force=force)
     with _reading(store) as opened:
-        takes = [_take_view(opened, s) for s in opened.sessions(rep=rep, since=day)]
+        takes = [
+            _take_view(opened, s, audio=not no_audio) for s in opened.sessions(rep=rep, since=day)
+        ]
         path = opened.path
     if not takes:
         out.print(
@@ -115,30 +125,46 @@ def report(
     )
 
 
-def _take_view(store: Store, session: Session) -> TakeView:
-    """A take as the report shows it: reviewed report, comments and the FLAC's bytes."""
+def _take_view(store: Store, session: Session, *, audio: bool = True) -> TakeView:
+    """A take as the report shows it: reviewed report, comments and its audio as Opus."""
     from coach.views.html import TakeView
 
-    audio, note = _audio_bytes(session)
+    data, note = _audio_opus(session) if audio else (None, NO_AUDIO_NOTE)
     return TakeView(
         session=session,
         report=store.reviewed_report(session),
         comments=tuple(store.comments(session.id)),
-        audio=audio,
+        audio=data,
         audio_note=note,
     )
 
 
-def _audio_bytes(session: Session) -> tuple[bytes | None, str]:
-    """The take's stored FLAC, or ``None`` and the reason the page gives instead of a player."""
+#: what the page says in place of a player with --no-audio
+NO_AUDIO_NOTE = "Audio left out of this report (coach report --no-audio)."
+
+
+def _audio_opus(session: Session) -> tuple[bytes | None, str]:
+    """The take's stored audio as Ogg Opus, or ``None`` and what the page says instead.
+
+    The page never names the file (a path of this machine); a missing or
+    unreadable one is named here, on stderr, for the one who can fix it.
+    """
+    from coach.speech.codec import opus_from_file
+
     if session.audio is None:
         return None, "No audio was kept for this take."
     try:
-        return session.audio.read_bytes(), ""
+        return opus_from_file(session.audio), ""
     except FileNotFoundError:
-        return None, f"The audio file is missing: {session.audio}"
-    except OSError as exc:
-        return None, f"The audio file cannot be read: {session.audio} ({exc.strerror})"
+        problem, note = "is missing", "The audio file of this take is missing from the store."
+    except (OSError, CoachError) as exc:
+        problem, note = f"cannot be read ({exc})", "The audio file of this take cannot be read."
+    err.print(
+        f"Warning: take {session.id}: the audio file {session.audio} {problem}",
+        markup=False,
+        soft_wrap=True,
+    )
+    return None, note
 
 
 #: how an earlier team report starts: one is replaced without --force, any other file is not

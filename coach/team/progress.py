@@ -1,15 +1,20 @@
-"""Progress over saved takes: each rep's score trend and per-check pass rates over time.
+"""Progress over saved takes: each rep's score trend and per-check pass rates.
 
 Pure functions over plain data.  The caller reads the store and hands in one
 :class:`Entry` per session, built from the report *as reviewed* (a lead's
 overrides applied), so a check a lead passed counts as passed here too.
-``coach progress`` renders the result in the terminal and ``coach report``
-in HTML; both read the same numbers.
+``coach progress`` renders the result in the terminal, ``coach progress
+--json`` as data and ``coach report`` in HTML; all three read the same numbers.
 
-Time is split into periods so a trend can be read: ISO weeks (UTC) when the
-takes span at least :data:`MIN_WEEKS` of them, else the earlier half of the
-takes against the recent half.  A trend compares the first period with the
-last one.
+Two rules keep those numbers from misleading (see :data:`TREND`):
+
+* **One trend.**  A trend is the recent half of the takes against the earlier
+  half (in time order; the odd take goes to the recent half): the mean score,
+  or a check's pass rate, of one half against the other.  The arrow and the
+  two numbers shown beside it are always that comparison.
+* **Enough takes.**  No pass rate or average from fewer than
+  :data:`MIN_TAKES` takes, and no trend unless both halves have that many:
+  the views show the counts instead (``1 of 2``, ``2 takes``).
 """
 
 from __future__ import annotations
@@ -25,18 +30,17 @@ if TYPE_CHECKING:
     from coach.rubric.checks import Status
     from coach.team.store import Session
 
-SCHEMA = "coach.progress/1"
+SCHEMA = "coach.progress/2"
 
 Trend = Literal["up", "down", "flat"]
-PeriodKind = Literal["week", "half", "all"]
 
-#: fewer distinct ISO weeks than this and the takes are split in halves instead
-MIN_WEEKS = 3
-#: at most this many periods in a table; older weeks are folded into the first
-MAX_PERIODS = 6
-#: a score moving less than this many points between periods is steady
+#: no pass rate or average from fewer takes than this, and no trend unless each half has it
+MIN_TAKES = 3
+#: the trend in words, as every view states it
+TREND = f"the recent half of the takes against the earlier half (each half needs {MIN_TAKES} takes)"
+#: a score moving less than this many points between the halves is steady
 SCORE_STEADY = 3.0
-#: a pass rate moving less than this (a fraction) between periods is steady
+#: a pass rate moving less than this (a fraction) between the halves is steady
 RATE_STEADY = 0.10
 #: how many of the lowest pass rates count as what the team keeps breaking
 MOST_BROKEN = 3
@@ -51,7 +55,8 @@ class Entry:
     """One saved take as progress reads it.
 
     ``score`` and ``statuses`` are as reviewed; ``statuses`` maps each check
-    id to its status, in the report's order.
+    id to its status, in the report's order.  ``sent``: the rep logged this
+    take as left for a prospect (``--sent``).
     """
 
     session_id: int
@@ -59,6 +64,7 @@ class Entry:
     at: datetime
     score: int
     statuses: dict[str, Status]
+    sent: bool = False
 
     @classmethod
     def of(cls, session: Session, reviewed: Report) -> Entry:
@@ -69,6 +75,7 @@ class Entry:
             at=parse_time(session.created_at),
             score=session.score,
             statuses={c.id: c.status for c in reviewed.checks},
+            sent=session.sent_at is not None,
         )
 
 
@@ -79,7 +86,7 @@ def parse_time(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class Period:
-    """A span of time with the takes in it: an ISO week, a half of the takes, or all."""
+    """Some of the takes, in time order: the earlier half, the recent half, or all."""
 
     label: str
     entries: tuple[Entry, ...]
@@ -89,8 +96,14 @@ class Period:
         return len(self.entries)
 
     @property
-    def average_score(self) -> float:
-        return round(fmean(e.score for e in self.entries), 1)
+    def average_score(self) -> float | None:
+        """The mean score, ``None`` from fewer than :data:`MIN_TAKES` takes."""
+        return average([e.score for e in self.entries])
+
+
+def average(scores: Sequence[int]) -> float | None:
+    """The mean of ``scores`` to one decimal; ``None`` from fewer than :data:`MIN_TAKES`."""
+    return round(fmean(scores), 1) if len(scores) >= MIN_TAKES else None
 
 
 @dataclass(frozen=True)
@@ -102,13 +115,13 @@ class Rate:
 
     @property
     def rate(self) -> float | None:
-        """The pass rate 0–1, ``None`` when the check was never judged."""
-        return None if self.judged == 0 else self.passed / self.judged
+        """The pass rate 0–1; ``None`` when fewer than :data:`MIN_TAKES` takes judged the check."""
+        return self.passed / self.judged if self.judged >= MIN_TAKES else None
 
 
 @dataclass(frozen=True)
 class CheckProgress:
-    """One check's pass rate overall and in each period, and which way it moved."""
+    """One check's pass rate overall and in each half, and which way it moved."""
 
     check_id: str
     overall: Rate
@@ -123,20 +136,24 @@ class CheckProgress:
 
 @dataclass(frozen=True)
 class ScorePoint:
-    """One take on a score chart."""
+    """One take on a score chart; ``sent``: logged as left for a prospect."""
 
     session_id: int
     at: datetime
     score: int
+    sent: bool = False
 
 
 @dataclass(frozen=True)
 class RepProgress:
-    """One rep's takes over time: the scores in time order and per-check pass rates."""
+    """One rep's takes over time: the scores in time order and per-check pass rates.
+
+    ``periods`` are the earlier and the recent half when there are enough
+    takes for a trend (2 × :data:`MIN_TAKES`), else one period of all takes.
+    """
 
     rep: str
     points: tuple[ScorePoint, ...]
-    kind: PeriodKind
     periods: tuple[Period, ...]
     checks: tuple[CheckProgress, ...]
     score_trend: Trend | None
@@ -146,20 +163,23 @@ class RepProgress:
         return len(self.points)
 
     @property
-    def first_score(self) -> int:
-        return self.points[0].score
+    def sent(self) -> int:
+        """How many of the takes were logged as left for a prospect."""
+        return sum(p.sent for p in self.points)
 
     @property
-    def latest_score(self) -> int:
-        return self.points[-1].score
-
-    @property
-    def average_score(self) -> float:
-        return round(fmean(p.score for p in self.points), 1)
+    def average_score(self) -> float | None:
+        """The mean score, ``None`` from fewer than :data:`MIN_TAKES` takes."""
+        return average([p.score for p in self.points])
 
     @property
     def best_score(self) -> int:
         return max(p.score for p in self.points)
+
+    @property
+    def halves(self) -> tuple[Period, Period] | None:
+        """The earlier and the recent half, ``None`` when there are too few takes to split."""
+        return (self.periods[0], self.periods[1]) if len(self.periods) == 2 else None
 
 
 @dataclass(frozen=True)
@@ -167,7 +187,6 @@ class TeamProgress:
     """Every rep's progress, the team's pass rates, and the rules the team keeps breaking."""
 
     reps: tuple[RepProgress, ...]
-    kind: PeriodKind
     periods: tuple[Period, ...]
     checks: tuple[CheckProgress, ...]
     most_broken: tuple[CheckProgress, ...]
@@ -197,62 +216,38 @@ def team_progress(entries: Sequence[Entry]) -> TeamProgress:
     reps = tuple(
         sorted((rep_progress(group) for group in by_rep.values()), key=lambda r: r.rep.casefold())
     )
-    kind, periods = split_periods(ordered)
+    periods = split_halves(ordered)
     checks = check_progress(ordered, periods)
-    return TeamProgress(
-        reps=reps, kind=kind, periods=periods, checks=checks, most_broken=most_broken(checks)
-    )
+    return TeamProgress(reps=reps, periods=periods, checks=checks, most_broken=most_broken(checks))
 
 
 def rep_progress(entries: Sequence[Entry]) -> RepProgress:
     """One rep's progress from their entries (at least one, in time order)."""
     if not entries:
         raise ValueError("rep_progress needs at least one entry")
-    kind, periods = split_periods(entries)
+    periods = split_halves(entries)
     return RepProgress(
         rep=entries[-1].rep,
-        points=tuple(ScorePoint(e.session_id, e.at, e.score) for e in entries),
-        kind=kind,
+        points=tuple(ScorePoint(e.session_id, e.at, e.score, e.sent) for e in entries),
         periods=periods,
         checks=check_progress(entries, periods),
         score_trend=score_trend(periods),
     )
 
 
-def split_periods(entries: Sequence[Entry]) -> tuple[PeriodKind, tuple[Period, ...]]:
-    """Cut time-ordered entries into periods a trend can be read from.
+def split_halves(entries: Sequence[Entry]) -> tuple[Period, ...]:
+    """Time-ordered entries as the two halves a trend compares, or one period when too few.
 
-    ISO weeks when the entries span :data:`MIN_WEEKS` or more, with weeks
-    beyond the last :data:`MAX_PERIODS` folded into the first period so a
-    table stays narrow; otherwise the earlier half against the recent half
-    (the recent half gets the odd one); a single take is one period, and
-    no takes no period.
+    From 2 × :data:`MIN_TAKES` entries on: the earlier half and the recent
+    half, which gets the odd one.  Fewer: one period, ``all``, as no trend
+    can be read from them; none: no period.
     """
     if not entries:
-        return "all", ()
-    if len(entries) < 2:
-        return "all", (Period("all", tuple(entries)),)
-    weeks: dict[str, list[Entry]] = {}
-    for entry in entries:
-        weeks.setdefault(iso_week(entry.at), []).append(entry)
-    if len(weeks) >= MIN_WEEKS:
-        periods = [Period(label, tuple(group)) for label, group in weeks.items()]
-        if len(periods) > MAX_PERIODS:
-            folded = periods[: len(periods) - MAX_PERIODS + 1]
-            first = Period(f"to {folded[-1].label}", tuple(e for p in folded for e in p.entries))
-            periods = [first, *periods[len(folded) :]]
-        return "week", tuple(periods)
+        return ()
+    if len(entries) < 2 * MIN_TAKES:
+        return (Period("all", tuple(entries)),)
     half = len(entries) // 2
-    return "half", (
-        Period("earlier", tuple(entries[:half])),
-        Period("recent", tuple(entries[half:])),
-    )
-
-
-def iso_week(at: datetime) -> str:
-    """``2025-03-04`` -> ``"2025-W10"`` (ISO 8601 week, in which years and weeks sort)."""
-    year, week, _ = at.isocalendar()
-    return f"{year}-W{week:02d}"
+    return (Period("earlier", tuple(entries[:half])), Period("recent", tuple(entries[half:])))
 
 
 def check_progress(
@@ -283,22 +278,15 @@ def pass_rate(entries: Sequence[Entry], check_id: str) -> Rate:
     return Rate(passed=sum(s == "pass" for s in judged), judged=len(judged))
 
 
-def rate_trend(rates: Sequence[Rate]) -> Trend | None:
-    """Which way a pass rate moved from its first judged period to its last (``None``: unknown)."""
-    known = [r.rate for r in rates if r.rate is not None]
-    if len(known) < 2:
+def trend(earlier: float | None, recent: float | None, *, steady: float) -> Trend | None:
+    """The trend (:data:`TREND`): which way a value moved from the earlier half to the recent.
+
+    ``None`` when either half has no value (fewer than :data:`MIN_TAKES`
+    takes); a change smaller than ``steady`` is ``"flat"``.
+    """
+    if earlier is None or recent is None:
         return None
-    return _direction(known[-1] - known[0], RATE_STEADY)
-
-
-def score_trend(periods: Sequence[Period]) -> Trend | None:
-    """Which way the average score moved from the first period to the last."""
-    if len(periods) < 2:
-        return None
-    return _direction(periods[-1].average_score - periods[0].average_score, SCORE_STEADY)
-
-
-def _direction(change: float, steady: float) -> Trend:
+    change = recent - earlier
     # A small epsilon so exactly one step (e.g. 0.1 from 0.5 to 0.6) counts as movement.
     if change >= steady - 1e-9:
         return "up"
@@ -307,8 +295,25 @@ def _direction(change: float, steady: float) -> Trend:
     return "flat"
 
 
+def score_trend(periods: Sequence[Period]) -> Trend | None:
+    """The trend of the mean score, from :func:`split_halves`' periods (``None``: no halves)."""
+    if len(periods) != 2:
+        return None
+    return trend(periods[0].average_score, periods[1].average_score, steady=SCORE_STEADY)
+
+
+def rate_trend(rates: Sequence[Rate]) -> Trend | None:
+    """The trend of a pass rate, from its rates in the two halves (``None``: no halves)."""
+    if len(rates) != 2:
+        return None
+    return trend(rates[0].rate, rates[1].rate, steady=RATE_STEADY)
+
+
 def most_broken(checks: Sequence[CheckProgress]) -> tuple[CheckProgress, ...]:
-    """The checks with the lowest pass rates that are below 100% (ties: more takes first)."""
+    """The checks with the lowest pass rates below 100% (ties: more takes first).
+
+    Only checks with a rate, i.e. judged in :data:`MIN_TAKES` takes or more.
+    """
     failing = [
         c for c in checks if c.overall.rate is not None and c.overall.passed < c.overall.judged
     ]
@@ -326,16 +331,21 @@ def sparkline(scores: Sequence[int]) -> str:
     return ("…" if len(scores) > SPARK_MAX else "") + bars
 
 
-# -- the coach.progress/1 JSON ---------------------------------------------------
+# -- the coach.progress/2 JSON ---------------------------------------------------
 
 
 def to_json(team: TeamProgress) -> dict[str, object]:
-    """The numbers ``coach progress`` shows, as the stable ``coach.progress/1`` object."""
+    """The numbers ``coach progress`` shows, as the ``coach.progress/2`` object.
+
+    A rate or an average is ``null`` where the views show counts (fewer than
+    ``min_takes`` takes), and a trend ``null`` where they show no arrow.
+    """
     return {
         "schema": SCHEMA,
+        "min_takes": MIN_TAKES,
+        "trend": TREND,
         "sessions": team.sessions,
         "team": {
-            "period_kind": team.kind,
             "periods": [_period_json(p) for p in team.periods],
             "checks": [_check_json(c) for c in team.checks],
             "most_broken": [c.check_id for c in team.most_broken],
@@ -348,16 +358,15 @@ def _rep_json(rep: RepProgress) -> dict[str, object]:
     return {
         "rep": rep.rep,
         "sessions": rep.sessions,
-        "first_score": rep.first_score,
-        "latest_score": rep.latest_score,
+        "sent": rep.sent,
         "average_score": rep.average_score,
         "best_score": rep.best_score,
         "score_trend": rep.score_trend,
-        "scores": [
-            {"session": p.session_id, "at": _iso(p.at), "score": p.score} for p in rep.points
-        ],
-        "period_kind": rep.kind,
         "periods": [_period_json(p) for p in rep.periods],
+        "scores": [
+            {"session": p.session_id, "at": _iso(p.at), "score": p.score, "sent": p.sent}
+            for p in rep.points
+        ],
         "checks": [_check_json(c) for c in rep.checks],
     }
 
