@@ -88,7 +88,8 @@ def _check_json(report: Report, check: Check, *, explain: bool = False) -> dict[
         "id": check.id,
         "status": check.status,
         "message": check.message,
-        "advice": check.advice,
+        # A pass has nothing to fix (reports saved before #16 may still carry a tip).
+        "advice": "" if check.status == "pass" else check.advice,
         "evidence": _evidence(check, explain=explain),
     }
     note = report.override_of(check.id)

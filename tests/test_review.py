@@ -80,6 +80,8 @@ def test_override_rescores_and_reranks_the_fixes() -> None:
     assert reviewed.override_of("purpose").original == "fail"  # type: ignore[union-attr]
     purpose_advice = next(c for c in weak.checks if c.id == "purpose").advice
     assert purpose_advice not in reviewed.fixes
+    # Passed by the lead: nothing left to act on, so no advice on it either (#16).
+    assert next(c for c in reviewed.checks if c.id == "purpose").advice == ""
     # Passing every failed check by hand lifts the score accordingly.
     everything = [_override(cid, "pass", n) for n, cid in enumerate(failed, 1)]
     assert apply_overrides(weak, everything, Weights.of(rubric)).score > reviewed.score
