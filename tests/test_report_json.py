@@ -36,7 +36,7 @@ def test_a_text_take_has_the_spec_shape(fixtures_dir: Path) -> None:
     assert set(data["transcript"]) == {"text", "words"}
     assert set(data["transcript"]["words"][0]) == {"word", "start", "end", "probability"}
     assert list(data["metrics"]) == METRIC_KEYS
-    spoken = ("speech_s", "wpm", "loudness_dbfs", "syllables_per_s")
+    spoken = ("speech_s", "wpm", "loudness_dbfs", "syllables_per_s", "message_s")
     assert all(data["metrics"][k] is not None for k in spoken)
     assert set(data["metrics"]["phone_numbers"][0]) == {"digits", "start", "end", "digits_per_s"}
     assert set(data["checks"][0]) == {"id", "status", "message", "advice", "evidence"}

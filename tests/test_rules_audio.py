@@ -94,7 +94,10 @@ def test_callback_number(text: str, phone: str, status: str, says: str) -> None:
 def test_callback_near_miss_says_what_was_heard_without_blaming_the_rep() -> None:
     result = check(take(GOOD.replace("0134", "0184"), phone="4155550134"), "callback_number")
     assert "may be my hearing" in result.message
-    assert result.advice == "Say your number slowly, in groups, so no digit can slip: 415 … 555 … 0134."
+    assert (
+        result.advice
+        == "Say your number slowly, in groups, so no digit can slip: 415 … 555 … 0134."
+    )
 
 
 SECOND_OFF = GOOD.replace("Chris at 415-555-0134", "Chris at 415-555-5013")

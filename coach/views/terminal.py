@@ -12,6 +12,7 @@ from rich.text import Text
 
 from coach.report import Identity, Report
 from coach.rubric.checks import clock
+from coach.rubric.rules.number import spoken_form
 
 if TYPE_CHECKING:
     from coach.practice.cards import Card
@@ -75,7 +76,7 @@ def metrics_table(report: Report) -> Table:
         if value is not None:
             table.add_row(label, value)
 
-    row("Duration", f"{m.duration_s:.1f} s")
+    row("Duration", duration_text(report))
     row("Speaking time", None if m.speech_s is None else f"{m.speech_s:.1f} s")
     row("Words", str(m.words))
     row(
@@ -98,10 +99,31 @@ def metrics_table(report: Report) -> Table:
         # A written number has no speed: only where it falls at the rep's pace.
         row(
             "Number",
-            f"{n.digits} at {clock(n.start)}"
+            f"{spoken_form(n.digits)} at {clock(n.start)}"
             + ("" if script else f", {n.digits_per_s:.1f} digits/s"),
         )
     return table
+
+
+def duration_text(report: Report) -> str:
+    """``34.0 s (the message runs 27 s; 5.0 s quiet before it, 2.0 s after)``.
+
+    The take's length beside the message's, which the ``length`` check judges
+    ("The message runs 27 s"), so the two never stand side by side unexplained.
+    Said only where the two differ as shown in whole seconds.
+    """
+    m = report.metrics
+    whole = f"{m.duration_s:.1f} s"
+    if m.message_s is None or round(m.duration_s) == round(m.message_s):
+        return whole
+    quiet = m.duration_s - m.message_s
+    before = m.leading_silence_s or 0.0
+    after = max(0.0, quiet - before)
+    if before >= 0.05 and after >= 0.05:
+        where = f"{before:.1f} s quiet before it, {after:.1f} s after"
+    else:
+        where = f"{quiet:.1f} s quiet {'before' if before >= after else 'after'} it"
+    return f"{whole} (the message runs {m.message_s:.0f} s; {where})"
 
 
 def checks_table(report: Report) -> Table:
@@ -232,7 +254,7 @@ def summary_table(reports: Sequence[Report], failures: Sequence[tuple[str, str]]
     table.add_column("Number")
     table.add_column("Top fix")
     for r in reports:
-        numbers = ", ".join(n.digits for n in r.metrics.phone_numbers) or "—"
+        numbers = ", ".join(spoken_form(n.digits) for n in r.metrics.phone_numbers) or "—"
         table.add_row(
             r.source,
             Text(str(r.score), style=score_style(r.score)),
