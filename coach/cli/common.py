@@ -326,9 +326,17 @@ def _rubric(path: Path | None) -> Rubric:
     return load_rubric(path)
 
 
-def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = False) -> None:
+def _emit(
+    reports: list[Report],
+    *,
+    as_json: bool,
+    many: bool,
+    explain: bool = False,
+    details: bool = False,
+) -> None:
+    """Print reports: JSON, or each take's compact view (``details``: the full one)."""
     from coach.report import to_json
-    from coach.views.terminal import explain_view, report_view
+    from coach.views.terminal import compact_view, explain_view, report_view
 
     if as_json:
         payload: Any = (
@@ -339,7 +347,7 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = F
         write_json(payload)
         return
     for r in reports:
-        out.print(report_view(r))
+        out.print(report_view(r) if details else compact_view(r))
         if explain:
             out.print(explain_view(r))
 

@@ -186,7 +186,7 @@ def show_session(store: Store, session: Session, *, as_json: bool) -> None:
             f"Reviewed score {report.score} (the coach gave {session.report.score})",
             markup=False,
         )
-    _emit([report], as_json=False, many=False)
+    _emit([report], as_json=False, many=False, details=True)
     if comments:
         out.print(comments_view(comments))
 

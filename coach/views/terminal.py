@@ -146,7 +146,7 @@ def checks_table(report: Report) -> Table:
             Text(STATUS_MARK[c.status], style=style),
             Text(c.id, style=style),
             finding,
-            c.advice if c.status != "pass" else Text(c.advice, style="dim"),
+            "" if c.status == "pass" else c.advice,  # a pass has nothing to fix
         )
     return table
 
@@ -164,42 +164,96 @@ def comments_view(comments: Sequence[Comment]) -> Table:
 
 def identity_line(who: Identity) -> str:
     """``Chris Walker, Northwind Logistics, 415-555-0134 (your profile)``."""
-    from coach.rubric.rules.number import spoken_form
-
     parts = [p for p in (who.name, who.company, spoken_form(who.phone)) if p]
     return ", ".join(parts) + (f" ({who.source})" if who.source else "")
 
 
-def feedback_panel(report: Report) -> Panel:
-    lines = Text()
-    from coach.rubric.engine import broken_rules
+#: how many strengths the compact view names (the rest are in --details)
+STRENGTHS_SHOWN = 2
+#: a hint below the compact view: where the rest of the report is
+DETAILS_HINT = "The transcript, the metrics and every check: --details"
 
-    broken = broken_rules(report.checks)
-    if broken:
-        lines.append(
-            f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.\n",
-            style="bold red",
-        )
-    if report.fixes:
-        lines.append("Fix first\n", style="bold")
-        for i, fix in enumerate(report.fixes, 1):
-            lines.append(f"  {i}. {fix}\n")
-    if report.strengths:
-        lines.append("What worked\n", style="bold")
-        for s in report.strengths[:4]:
-            lines.append(f"  ✔ {s}\n", style="green")
-    if report.identity is not None:
-        lines.append(f"Checked as {identity_line(report.identity)}\n", style="dim")
+
+def _one_line(text: str, style: str = "") -> Text:
+    """``text`` kept to one line, cut with an ellipsis where the screen ends."""
+    return Text(" ".join(text.split()), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def _title(report: Report) -> Text:
+    """``72/100 amber  take.m4a · touch #1``: the file's name, not its folders, so the
+    score and the touch stay on the panel's top line at 80 columns."""
+    from pathlib import PurePath
+
     touch = f"touch #{report.touch}" if report.touch else "touch not set"
-    title = Text.assemble(
+    return Text.assemble(
         (
             f"{report.score}/100 {report.score_band}",
             f"bold {score_style(report.score, report.score_band)}",
         ),
-        f"  {report.source}  ·  {touch}",
+        f"  {PurePath(report.source).name or report.source}  ·  {touch}",
     )
-    lines.rstrip()
-    return Panel(lines if lines else Text("Nothing to flag."), title=title, title_align="left")
+
+
+def feedback_panel(report: Report, *, findings: bool = True) -> Panel:
+    """The score and what to do about it, compact: what a rep reads first.
+
+    The hard rules broken, at most three fixes (each naming what it is about),
+    with ``findings`` one line per check that failed or warned, one or two
+    strengths, and whom the take was checked as.
+    """
+    from coach.rubric.engine import broken_rules
+
+    parts: list[RenderableType] = []
+    broken = broken_rules(report.checks)
+    if broken:
+        parts.append(
+            Text(
+                f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.",
+                style="bold red",
+            )
+        )
+    if report.fixes:
+        fixes = Table.grid(padding=(0, 1))
+        fixes.add_column(no_wrap=True)
+        fixes.add_column()
+        for i, fix in enumerate(report.fixes[:3], 1):
+            fixes.add_row(f"{i}.", fix)
+        parts.extend([Text("Fix first", style="bold"), fixes])
+    problems = [c for c in report.checks if c.status in ("fail", "warn")]
+    if findings and problems:
+        # One Text a line (not a table, whose columns rich shrinks all alike when a
+        # line is too long): the mark and the check in full, the finding cut short.
+        wide = max(len(c.id) for c in problems)
+        for c in problems:
+            style = STATUS_STYLE[c.status]
+            line = _one_line(c.message)
+            line.pad_left(1)
+            line = Text.assemble(
+                (STATUS_MARK[c.status], style), " ", (c.id.ljust(wide), style), line
+            )
+            line.no_wrap, line.overflow = True, "ellipsis"
+            parts.append(line)
+    for strength in report.strengths[:STRENGTHS_SHOWN]:
+        parts.append(_one_line(f"✔ {strength}", style="green"))
+    if report.identity is not None:
+        parts.append(_one_line(f"Checked as {identity_line(report.identity)}", style="dim"))
+    else:
+        parts.append(
+            _one_line(
+                "Not checked against your name or number: set them once with coach profile set",
+                style="dim",
+            )
+        )
+    return Panel(Group(*parts), title=_title(report), title_align="left")
+
+
+def compact_view(report: Report) -> RenderableType:
+    """What ``coach score``, ``record``, ``rehearse`` and ``check`` show by default.
+
+    A typical take fits in 40 rows at 80 columns (tested); ``--details`` adds
+    the transcript, the metrics and every check (:func:`report_view`).
+    """
+    return Group(feedback_panel(report), Text(DETAILS_HINT, style="dim"))
 
 
 def explain_view(report: Report) -> Table:
@@ -234,8 +288,9 @@ def explain_view(report: Report) -> Table:
 
 
 def report_view(report: Report) -> RenderableType:
-    """The full single-take view: feedback first, then transcript, metrics, checks."""
-    parts: list[RenderableType] = [feedback_panel(report)]
+    """The full single-take view (``--details``, ``coach sessions show``): the feedback,
+    then the transcript, the metrics and every check (so no line per finding up top)."""
+    parts: list[RenderableType] = [feedback_panel(report, findings=False)]
     if report.transcript.words:
         script = report.model is None and report.metrics.loudness_dbfs is None
         title = "Your script (timed at your pace)" if script else "What you said"
