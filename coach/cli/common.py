@@ -53,7 +53,7 @@ def _context(
 
     from coach.context import Context, Rep
     from coach.practice.cards import find_card
-    from coach.practice.profile import load_profile, profile_path
+    from coach.practice.profile import check_email, load_profile, profile_path
     from coach.speech.numbers import normalize_number
 
     for option, flag in (
@@ -66,6 +66,8 @@ def _context(
     ):
         _user_text(option, flag)
     _user_text("--situation", situation, name=False)
+    if rep_email is not None:
+        check_email(rep_email, option="--rep-email")
     profile = load_profile()
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
     rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
