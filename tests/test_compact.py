@@ -8,6 +8,7 @@ console of a given width, and read back as text.
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -364,3 +365,33 @@ def test_a_saved_take_is_shown_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
     for part in ("Fix first", "What you said", "Metrics", "Checks"):
         assert part in shown.stdout
     assert "--details" not in shown.stdout
+
+
+def test_a_take_saved_with_no_rep_name_says_how_to_name_it(
+    monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path
+) -> None:
+    """The README's first command once saved a take that showed up as "(no rep name)"."""
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    take = fixtures_dir / "t1_good_slt.flac"
+    _fake_scoring(monkeypatch, replace(REPORTS["good take"], source=str(take)))
+    runner = CliRunner()
+    nameless = runner.invoke(app, ["score", str(take)])
+    assert nameless.exit_code == 0, nameless.output
+    assert nameless.stderr.strip() == (
+        "Saved session 1 (coach sessions show 1) — no rep name: set yours once, "
+        'coach profile set --name "…"'
+    )
+    named = runner.invoke(app, ["score", str(take), "--rep-name", "Chris Walker"])
+    assert named.stderr.strip() == "Saved session 2 (coach sessions show 2)"
+    # The README's first command: the bundled take, as the card's rep, saved under a name.
+    card = runner.invoke(app, ["score", str(take), "--card", "acme-t1"])
+    assert card.stderr.strip() == "Saved session 3 (coach sessions show 3)"
+    listed = runner.invoke(app, ["sessions", "--json"]).stdout
+    assert [s["rep"] for s in json.loads(listed)["sessions"]] == [
+        "Chris Walker",
+        "Chris Walker",
+        "",
+    ]

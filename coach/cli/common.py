@@ -303,8 +303,10 @@ def _save(
         weights=Weights.of(rubric),
     )
     sent = f", logged as voicemail #{report.touch} to {session.prospect}" if session.sent_at else ""
+    # A take saved under no name is nobody's in coach sessions and in a lead's report.
+    nameless = "" if session.rep else ' — no rep name: set yours once, coach profile set --name "…"'
     err.print(
-        f"Saved session {session.id}{sent} (coach sessions show {session.id})",
+        f"Saved session {session.id}{sent} (coach sessions show {session.id}){nameless}",
         markup=False,
         soft_wrap=True,
     )
