@@ -246,8 +246,9 @@ def test_the_details_give_transcript_metrics_and_every_check() -> None:
     for part in ("What you said", "Metrics", "Checks", "Speaking time", "What to do"):
         assert part in shown
     assert all(c.id in shown for c in report.checks)
-    # The findings are in the table, not also in one-liners above it.
-    assert not re.search(r"^│ [✘!] \w", shown, re.MULTILINE)
+    # The findings and the strengths are in the table, not also in one-liners above it.
+    assert not re.search(r"^│ [✘!✔] \w", shown, re.MULTILINE)
+    assert shown.count(report.strengths[0][:40]) == 1
 
 
 def test_a_passing_row_has_nothing_under_what_to_do() -> None:

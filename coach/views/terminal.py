@@ -194,12 +194,12 @@ def _title(report: Report) -> Text:
     )
 
 
-def feedback_panel(report: Report, *, findings: bool = True) -> Panel:
-    """The score and what to do about it, compact: what a rep reads first.
+def feedback_panel(report: Report, *, compact: bool = True) -> Panel:
+    """The score and what to do about it: what a rep reads first.
 
-    The hard rules broken, at most three fixes (each naming what it is about),
-    with ``findings`` one line per check that failed or warned, one or two
-    strengths, and whom the take was checked as.
+    The hard rules broken, at most three fixes (each naming what it is about)
+    and whom the take was checked as; when ``compact`` (no checks table below
+    it), also one line per check that failed or warned and one or two strengths.
     """
     from coach.rubric.engine import broken_rules
 
@@ -220,7 +220,7 @@ def feedback_panel(report: Report, *, findings: bool = True) -> Panel:
             fixes.add_row(f"{i}.", fix)
         parts.extend([Text("Fix first", style="bold"), fixes])
     problems = [c for c in report.checks if c.status in ("fail", "warn")]
-    if findings and problems:
+    if compact and problems:
         # One Text a line (not a table, whose columns rich shrinks all alike when a
         # line is too long): the mark and the check in full, the finding cut short.
         wide = max(len(c.id) for c in problems)
@@ -233,7 +233,7 @@ def feedback_panel(report: Report, *, findings: bool = True) -> Panel:
             )
             line.no_wrap, line.overflow = True, "ellipsis"
             parts.append(line)
-    for strength in report.strengths[:STRENGTHS_SHOWN]:
+    for strength in report.strengths[:STRENGTHS_SHOWN] if compact else ():
         parts.append(_one_line(f"✔ {strength}", style="green"))
     if report.identity is not None:
         parts.append(_one_line(f"Checked as {identity_line(report.identity)}", style="dim"))
@@ -288,9 +288,9 @@ def explain_view(report: Report) -> Table:
 
 
 def report_view(report: Report) -> RenderableType:
-    """The full single-take view (``--details``, ``coach sessions show``): the feedback,
-    then the transcript, the metrics and every check (so no line per finding up top)."""
-    parts: list[RenderableType] = [feedback_panel(report, findings=False)]
+    """The full single-take view (``--details``, ``coach sessions show``): the fixes, then
+    the transcript, the metrics and every check (findings and strengths are in the table)."""
+    parts: list[RenderableType] = [feedback_panel(report, compact=False)]
     if report.transcript.words:
         script = report.model is None and report.metrics.loudness_dbfs is None
         title = "Your script (timed at your pace)" if script else "What you said"
