@@ -88,7 +88,8 @@ def _check_json(report: Report, check: Check, *, explain: bool = False) -> dict[
         "id": check.id,
         "status": check.status,
         "message": check.message,
-        "advice": check.advice,
+        # A pass has nothing to fix (reports saved before #16 may still carry a tip).
+        "advice": "" if check.status == "pass" else check.advice,
         "evidence": _evidence(check, explain=explain),
     }
     note = report.override_of(check.id)
@@ -133,6 +134,7 @@ def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
                 for n in m.phone_numbers
             ],
             "syllables_per_s": m.syllables_per_s,
+            "message_s": m.message_s,
         },
         "checks": [_check_json(report, c, explain=explain) for c in report.checks],
         "score": report.score,
@@ -185,6 +187,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
                 for n in m["phone_numbers"]
             ),
             syllables_per_s=m.get("syllables_per_s"),
+            message_s=m.get("message_s"),
         ),
         checks=tuple(
             Check(

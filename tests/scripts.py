@@ -48,4 +48,5 @@ METRIC_KEYS = [
     "loudness_dbfs",
     "phone_numbers",
     "syllables_per_s",  # added in #15
+    "message_s",  # added in #16: the length the length check judges
 ]

@@ -88,7 +88,7 @@ def test_follow_up_gap_is_four_to_seven_days(days: int | None, status: str, says
 
 def test_a_late_follow_up_says_what_to_do_now() -> None:
     check = _touch_wording(2, 12)
-    assert "Leave it all the same" in check.advice and "fresh reason" in check.advice
+    assert "Leave this voicemail all the same" in check.advice and "fresh reason" in check.advice
 
 
 def test_no_save_reads_the_history_without_making_a_store(coach_home: Path) -> None:

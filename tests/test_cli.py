@@ -54,6 +54,15 @@ BAD_INPUTS = {
         lambda tmp, fx: _write(tmp / "notes.wav", b"call Dana on Tuesday"),
         "is not a readable audio file",
     ),
+    "a script": (
+        lambda tmp, fx: _write(tmp / "notes.txt", "Hi Dana, this is Chris — call me.\n".encode()),
+        "notes.txt is not a readable audio file: it is text — to judge a written script, "
+        "run coach check ",
+    ),
+    "binary, not audio": (
+        lambda tmp, fx: _write(tmp / "noise.bin", bytes(range(256)) * 8),
+        "noise.bin is not a readable audio file (",
+    ),
     "zero bytes": (lambda tmp, fx: _write(tmp / "empty.wav", b""), "is empty (0 bytes)"),
     "truncated": (_truncated_flac, "is truncated"),
     "silence": (lambda tmp, fx: _silence(tmp), "is silent"),
@@ -75,6 +84,16 @@ def test_bad_input_is_one_line_and_exit_2(case: str, tmp_path: Path, fixtures_di
     assert lines[0].startswith("Error: ")
     assert expected in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_script_given_to_score_names_the_command_that_judges_it(tmp_path: Path) -> None:
+    """coach score notes.txt: the one line says to run coach check on it, pasteable."""
+    script = tmp_path / "my notes.txt"
+    script.write_text("Hi Dana, it's Chris Walker with Northwind.\n", encoding="utf-8")
+    result = runner.invoke(app, ["score", str(script)])
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(f"run coach check '{script}'")
+    assert result.stderr.count("\n") == 1
 
 
 def test_bad_input_through_the_real_console_script(tmp_path: Path) -> None:

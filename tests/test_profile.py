@@ -110,13 +110,46 @@ def test_control_characters_in_a_profile_are_refused(tmp_path: Path) -> None:
         (["--phone", "call me"], "Error: --phone 'call me' is not a phone number"),
         ([], "Error: nothing to set"),
         (["--target-wpm", "20"], "Invalid value for '--target-wpm'"),
+        (
+            ["--email", "notanemail"],
+            "Error: --email 'notanemail' is not an email address (An email address must have "
+            "an @-sign) — e.g. chris@northwind.example",
+        ),
+        (["--email", "chris@northwind"], "not an email address (The part after the @-sign"),
+        (["--email", "chris walker@northwind.example"], "invalid characters before the @-sign"),
+        (["--name", "Chris", "--email", "chris@@northwind.example"], "not an email address"),
     ],
 )
 def test_bad_set(args: list[str], expected: str, coach_home: Path) -> None:
     result = runner.invoke(app, ["profile", "set", *args])
     assert result.exit_code == 2
     assert expected in result.stderr
+    assert result.stderr.count("\n") == 1  # one line
     assert not (coach_home / "profile.toml").exists()
+
+
+def test_an_email_is_checked_by_its_syntax_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DNS lookup, no network: a rep offline can still set the address."""
+    import socket
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the email check touched the network")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    _set("--email", "chris@northwind.example")
+    assert load_profile().email == "chris@northwind.example"
+    _set("--email", "")  # clears it
+    assert load_profile().email == ""
+
+
+def test_a_bad_rep_email_flag_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text(GOOD)
+    result = runner.invoke(app, ["check", str(script), "--rep-email", "chris.northwind"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --rep-email 'chris.northwind' is not an email address")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize(

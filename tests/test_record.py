@@ -48,6 +48,71 @@ VMIC = ROOT / "scripts" / "virtual-mic"
 NUMBER = "4155550134"
 
 
+# -- scripts/virtual-mic under pipefail (#16) ---------------------------------
+
+#: a long listing whose line of interest comes first: a `grep -q` quits at it while the
+#: writer still writes, and the writer dies of SIGPIPE
+LONG_AFTER = 'for ((i = 0; i < 20000; i++)); do echo "line $i"; done'
+
+
+def _fake_tools(folder: Path, tools: dict[str, str]) -> dict[str, str]:
+    """An environment whose PATH holds only ``tools`` (bash bodies) and the coreutils the
+    script needs, so no real PulseAudio or ldconfig answers."""
+    folder.mkdir()
+    for name in ("grep", "ls", "id", "seq", "mkdir", "chmod", "cat", "tail", "sleep"):
+        real = shutil.which(name)
+        assert real is not None, name
+        (folder / name).symlink_to(real)
+    for name, body in tools.items():
+        tool = folder / name
+        tool.write_text(f"#!/bin/bash\n{body}\n", encoding="utf-8")
+        tool.chmod(0o755)
+    return {"PATH": str(folder), "COACH_VMIC_DIR": str(folder / "vmic"), "HOME": str(folder)}
+
+
+def test_virtual_mic_finds_portaudio_listed_first_by_a_long_ldconfig(tmp_path: Path) -> None:
+    """`ldconfig -p | grep -q` under pipefail said libportaudio2 was missing 2 runs in 10."""
+    ldconfig = (
+        'echo "\tlibportaudio.so.2 (libc6,x86-64) => /usr/lib/libportaudio.so.2"\n' + LONG_AFTER
+    )
+    env = _fake_tools(tmp_path / "bin", {"ldconfig": ldconfig})
+    for _ in range(3):
+        proc = subprocess.run(
+            ["/bin/bash", str(VMIC), "up"], env=env, capture_output=True, text=True, check=False
+        )
+        # PulseAudio is missing here (not in PATH): said so, and only that.
+        assert proc.returncode == 3, proc.stderr
+        assert "missing pulseaudio pulseaudio-utils —" in proc.stderr
+        assert "libportaudio2" not in proc.stderr
+
+
+def test_virtual_mic_sees_its_sink_listed_first_by_a_long_pactl(tmp_path: Path) -> None:
+    """`pactl list short sinks | grep -q` under pipefail could load a second sink."""
+    calls = tmp_path / "calls"
+    pactl = f"""echo "$*" >>{calls}
+if [ "$1 $2 $3" = "list short sinks" ]; then
+  echo "1\tcoach_vmic\tmodule-null-sink.c\ts16le 2ch 44100Hz\tIDLE"
+  {LONG_AFTER}
+fi"""
+    env = _fake_tools(
+        tmp_path / "bin",
+        {
+            "ldconfig": 'echo "libportaudio.so.2 => /usr/lib/libportaudio.so.2"',
+            "pulseaudio": "exit 1",
+            "paplay": "exit 0",
+            "pactl": pactl,
+        },
+    )
+    for _ in range(3):
+        proc = subprocess.run(
+            ["/bin/bash", str(VMIC), "up"], env=env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+    said = calls.read_text(encoding="utf-8").splitlines()
+    assert said.count("list short sinks") == 3
+    assert not [line for line in said if line.startswith("load-module")], said
+
+
 # -- signals with known answers ---------------------------------------------
 
 

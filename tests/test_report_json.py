@@ -36,7 +36,7 @@ def test_a_text_take_has_the_spec_shape(fixtures_dir: Path) -> None:
     assert set(data["transcript"]) == {"text", "words"}
     assert set(data["transcript"]["words"][0]) == {"word", "start", "end", "probability"}
     assert list(data["metrics"]) == METRIC_KEYS
-    spoken = ("speech_s", "wpm", "loudness_dbfs", "syllables_per_s")
+    spoken = ("speech_s", "wpm", "loudness_dbfs", "syllables_per_s", "message_s")
     assert all(data["metrics"][k] is not None for k in spoken)
     assert set(data["metrics"]["phone_numbers"][0]) == {"digits", "start", "end", "digits_per_s"}
     assert set(data["checks"][0]) == {"id", "status", "message", "advice", "evidence"}
@@ -44,3 +44,21 @@ def test_a_text_take_has_the_spec_shape(fixtures_dir: Path) -> None:
     assert 0 <= data["score"] <= 100
     assert len(data["fixes"]) <= 3
     assert to_json(report_from_json(data)) == data
+
+
+def test_a_pass_has_no_advice_in_the_json_even_from_an_older_report() -> None:
+    """A report saved before #16 may carry a tip on a passing check; the JSON drops it,
+    a problem's advice stays."""
+    from dataclasses import replace
+
+    from tests.scripts import WEAK, script_report
+
+    report = script_report(WEAK)
+    old = replace(
+        report,
+        checks=tuple(replace(c, advice=c.advice or "Say it again.") for c in report.checks),
+    )
+    checks = to_json(old)["checks"]
+    assert {c["status"] for c in checks} >= {"pass", "fail"}
+    assert [c["id"] for c in checks if c["status"] == "pass" and c["advice"]] == []
+    assert all(c["advice"] for c in checks if c["status"] in ("warn", "fail"))

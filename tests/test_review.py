@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,8 @@ def test_override_rescores_and_reranks_the_fixes() -> None:
     assert reviewed.override_of("purpose").original == "fail"  # type: ignore[union-attr]
     purpose_advice = next(c for c in weak.checks if c.id == "purpose").advice
     assert purpose_advice not in reviewed.fixes
+    # Passed by the lead: nothing left to act on, so no advice on it either (#16).
+    assert next(c for c in reviewed.checks if c.id == "purpose").advice == ""
     # Passing every failed check by hand lifts the score accordingly.
     everything = [_override(cid, "pass", n) for n, cid in enumerate(failed, 1)]
     assert apply_overrides(weak, everything, Weights.of(rubric)).score > reviewed.score
@@ -179,8 +182,13 @@ def test_review_cli_comment_override_and_queue(store: Store) -> None:
         ["review", str(sid), "--comment", "Say why <b>first</b>", "--at", "0:02", "--by", "Lee"],
     )
     assert commented.exit_code == 0, commented.output
-    assert "Saved the review" in commented.stderr
-    assert "Say why <b>first</b>" in commented.stdout and "0:02" in commented.stdout
+    # One line, not the whole report again (#16).
+    assert (
+        commented.stdout == f"Saved comment 1 on session {sid}, at 0:02: “Say why <b>first</b>”\n"
+    )
+    assert commented.stderr == ""
+    shown = runner.invoke(app, ["review", str(sid)])
+    assert "Say why <b>first</b>" in shown.stdout and "0:02" in shown.stdout
 
     before = store.get(sid).score
     overridden = runner.invoke(
@@ -234,3 +242,122 @@ def test_review_done_marks_reviewed(store: Store) -> None:
     result = runner.invoke(app, ["review", str(sid), "--done"])
     assert result.exit_code == 0, result.output
     assert store.get(sid).reviewed_at is not None
+
+
+# -- the round trip, as the rep sees it (#16) ----------------------------------------------
+
+
+def _reviewed_store(store: Store) -> tuple[int, int, int]:
+    """Three takes: one not reviewed, one marked done, one with two comments."""
+    waiting = store.save(_report(WEAK), rep="Chris Walker", card_id="acme-t1").id
+    done = store.save(_report(), rep="Chris Walker", card_id="acme-t2").id
+    commented = store.save(_report(WEAK, touch=2), rep="Chris Walker", card_id="acme-t3").id
+    store.mark_reviewed(done)
+    store.add_comment(commented, "Say why first", at_s=1.0, author="Lee")
+    store.add_comment(commented, "Good close", author="Lee")
+    return waiting, done, commented
+
+
+def _rows(stdout: str) -> dict[str, str]:
+    """The table's rows by session id (the lines that start with one)."""
+    return {line.split()[0]: line for line in stdout.splitlines() if line[:5].strip().isdigit()}
+
+
+def test_sessions_show_whether_a_lead_reviewed_each_take_and_how_many_comments(
+    store: Store,
+) -> None:
+    waiting, done, commented = _reviewed_store(store)
+    listed = runner.invoke(app, ["sessions"], env={"COLUMNS": "80"})
+    assert listed.exit_code == 0, listed.output
+    rows = _rows(listed.stdout)
+    assert set(rows) == {str(waiting), str(done), str(commented)}
+    header = next(line for line in listed.stdout.splitlines() if "Review" in line.split())
+    column = header.index("Review")
+    assert rows[str(waiting)][column:].split()[0] == "—"
+    assert rows[str(done)][column:].split()[0] == "✔"
+    assert rows[str(commented)][column:].split()[:2] == ["✔", "2"]
+    data = json.loads(runner.invoke(app, ["sessions", "--json"]).stdout)
+    counts = {s["id"]: (s["reviewed_at"] is not None, s["comments"]) for s in data["sessions"]}
+    assert counts == {waiting: (False, 0), done: (True, 0), commented: (True, 2)}
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [("--reviewed", {1, 2}), ("--unreviewed", {0}), (None, {0, 1, 2})]
+)
+def test_sessions_filter_reviewed_and_unreviewed(
+    store: Store, flag: str | None, expected: set[int]
+) -> None:
+    ids = _reviewed_store(store)
+    args = ["sessions", "--json"] + ([flag] if flag else [])
+    listed = runner.invoke(app, args)
+    assert listed.exit_code == 0, listed.output
+    assert {s["id"] for s in json.loads(listed.stdout)["sessions"]} == {ids[i] for i in expected}
+    assert {s.id for s in store.sessions(reviewed=flag == "--reviewed" if flag else None)} == {
+        ids[i] for i in expected
+    }
+    shown = runner.invoke(app, ["sessions"] + ([flag] if flag else []))
+    assert set(_rows(shown.stdout)) == {str(ids[i]) for i in expected}
+
+
+def test_no_reviewed_takes_yet_says_none_match(store: Store) -> None:
+    store.save(_report())
+    listed = runner.invoke(app, ["sessions", "--reviewed"])
+    assert listed.exit_code == 0 and "No sessions match" in listed.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_sessions_stay_one_line_a_row(store: Store, columns: int) -> None:
+    """At 80 columns the top fix wrapped each row onto up to 8 lines: now cut with "…"."""
+    long_name = "Alexandra Montgomery-Smith of the Northwind Logistics Group"
+    for rep, card in ((long_name, "globex-t2-an-unusually-long-card-id"), ("Sam", "acme-t1")):
+        sid = store.save(_report(WEAK), rep=rep, card_id=card, sent_at="2026-11-20").id
+        store.add_comment(sid, "Slow down", author="Lee")
+    listed = runner.invoke(app, ["sessions"], env={"COLUMNS": str(columns)})
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    rows = _rows(listed.stdout)
+    assert len(rows) == 2
+    # every row whole on its line: the id, the time, the rep, the card, the touch, the
+    # score, the review, and the top fix cut short
+    row = rows["1"]
+    assert re.match(r" +1  \d\d-\d\d \d\d:\d\d  Alexandra", row), row
+    assert "1 sent" in row and "✔ 1" in row
+    assert row.rstrip().endswith("…") and "Alexandra" in row and "globex-t2" in row
+    assert len(lines) == len(rows) + 5  # title, header, rule, the rows, two lines of legend
+
+
+def test_one_reps_takes_name_the_rep_once(store: Store) -> None:
+    store.save(_report(), rep="Chris Walker", card_id="acme-t1")
+    store.save(_report(WEAK), rep="Chris Walker", card_id="acme-t2")
+    listed = runner.invoke(app, ["sessions"], env={"COLUMNS": "80"})
+    assert "Practice sessions (2) — Chris Walker" in listed.stdout
+    assert "Rep" not in listed.stdout.split() and len(_rows(listed.stdout)) == 2
+
+
+def test_a_comment_is_confirmed_in_one_line(store: Store) -> None:
+    """coach review 6 --comment … --at 0:01 reprinted the whole report per comment."""
+    sid = store.save(_report(WEAK), rep="Chris Walker").id
+    first = runner.invoke(app, ["review", str(sid), "--comment", "Say why", "--at", "0:01"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == f"Saved comment 1 on session {sid}, at 0:01: “Say why”\n"
+    long = "Slow down on the number, and say the company before your name next time " * 3
+    second = runner.invoke(app, ["review", str(sid), "--comment", long], env={"COLUMNS": "80"})
+    assert second.exit_code == 0, second.output
+    (line,) = second.stdout.splitlines()
+    assert line.startswith(f"Saved comment 2 on session {sid}, on the whole take: “Slow down")
+    assert line.endswith("…") and len(line) == 80
+    assert [c.text for c in store.comments(sid)] == [long.strip(), "Say why"]
+    # An override still shows the take re-scored, as before.
+    overridden = runner.invoke(
+        app, ["review", str(sid), "--override", "purpose=pass", "--reason", "Implied"]
+    )
+    assert "Overridden" in overridden.stdout
+
+
+def test_when_a_take_was_made_this_year_or_before() -> None:
+    from coach.cli.sessions import _short_time
+
+    assert _short_time("2024-03-01T12:00:00Z", "2026") == "2024-03-01"
+    assert _short_time("2026-03-01T12:00:00Z", "2026").startswith("03-01 ")
+    assert _short_time("9999-12-31T23:59:59+14:00", "2026") == "9999-12-31"  # the calendar's edge

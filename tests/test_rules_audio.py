@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
-from coach.context import Context, Rep
+from coach.context import Context, Prospect, Rep
 from coach.rubric.checks import Check, Take
 from coach.rubric.config import load_rubric
 from coach.rubric.engine import feedback, judge, rule_for, score
@@ -93,7 +94,10 @@ def test_callback_number(text: str, phone: str, status: str, says: str) -> None:
 def test_callback_near_miss_says_what_was_heard_without_blaming_the_rep() -> None:
     result = check(take(GOOD.replace("0134", "0184"), phone="4155550134"), "callback_number")
     assert "may be my hearing" in result.message
-    assert result.advice == "Say it slowly, in groups, so no digit can slip: 415 … 555 … 0134."
+    assert (
+        result.advice
+        == "Say your number slowly, in groups, so no digit can slip: 415 … 555 … 0134."
+    )
 
 
 SECOND_OFF = GOOD.replace("Chris at 415-555-0134", "Chris at 415-555-5013")
@@ -253,3 +257,71 @@ def test_perfect_take_scores_100() -> None:
     t = take(GOOD, phone="415-555-0134")
     checks = [c for c in judge(t, RUBRIC) if c.id in {"callback_number", "pauses", "delivery"}]
     assert score(checks, RUBRIC) == 100
+
+
+#: takes that, between them, pass, warn and fail every check that judges a recording:
+#: (text, touch, days since the last voicemail, the rep's number, changes to the acoustics)
+VARIED: list[tuple[str, int, float | None, str, dict[str, object]]] = [
+    (GOOD, 1, None, "415-555-0134", {}),
+    (GOOD.replace("0134", "0184"), 1, None, "415-555-0134", {"loudness_dbfs": -40.0}),
+    (FILLER + " call 415-555-0134 " + FILLER, 1, None, "", {"leading_silence_s": 3.0}),
+    (FILLER + " " + FILLER + " call 415-555-0134", 2, 12.0, "415-555-0134", {}),
+    ("Um hi, uh, um, just checking in, did you get my email? Call me back.", 2, 2.0, "", {}),
+    ("Hi it's Chris. This is my last message. " + FILLER[:60] + " 415-555-0134", 3, 5.0, "", {}),
+    ("Hi Chris here, I'll try you again next week. 415-555-0134", 3, 5.0, "", {}),
+    (GOOD, 4, 5.0, "415-555-0134", {"pitch_variation_st": 0.5, "clipped_fraction": 0.1}),
+]
+
+
+def _varied_checks() -> list[Check]:
+    checks: list[Check] = []
+    for text, touch, days, phone, acoustic in VARIED:
+        t = take(text, phone=phone, **acoustic)
+        rep = Rep(name="Chris Walker", company="Northwind Logistics", phone=phone)
+        dana = Prospect(name="Dana Reyes", company="Acme")
+        context = Context(touch, rep, dana, days_since_previous=days)
+        checks += judge(replace(t, context=context), RUBRIC)
+    return checks
+
+
+def test_a_passing_check_carries_no_advice() -> None:
+    """Passing rows carry no advice: a tip beside a pass reads as a finding (#16)."""
+    checks = _varied_checks()
+    assert {"pass", "warn", "fail"} <= {c.status for c in checks}
+    passed = [c for c in checks if c.status == "pass"]
+    assert {c.id for c in passed} == set(RUBRIC.enabled())  # every check passed somewhere
+    assert [c for c in passed if c.advice] == []
+    # ... while every problem says what to do.
+    assert [c for c in checks if c.status in ("warn", "fail") and not c.advice] == []
+
+
+def test_advice_names_what_it_is_about() -> None:
+    """A fix is read alone, out of its row: "Say it in the first 10 s…" never said what "it" was."""
+    vague = re.compile(r"^\w+ (it|them)\b", re.IGNORECASE)
+    problems = [c for c in _varied_checks() if c.status in ("warn", "fail")]
+    assert {c.id for c in problems} >= {"number_placement", "callback_number", "touch_wording"}
+    assert [(c.id, c.advice) for c in problems if vague.match(c.advice)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        (FILLER + " " + FILLER + " call 415-555-0134", "Say your number in the first 10 s"),
+        (FILLER + " call 415-555-0134 " + FILLER, "Say your number in the first 10 s"),
+    ],
+)
+def test_number_placement_advice_says_your_number(text: str, advice: str) -> None:
+    result = check(take(text), "number_placement")
+    assert result.status in ("warn", "fail") and result.advice.startswith(advice)
+
+
+def test_a_number_or_an_intro_not_checked_says_so_in_the_finding() -> None:
+    """Without the rep's number or name the check passes on what it can see, and says what
+    it could not check instead of giving a pass advice."""
+    number = check(take(GOOD), "callback_number")
+    assert number.status == "pass" and number.advice == ""
+    assert "not checked against yours" in number.message
+    anonymous = replace(take(GOOD), context=Context(touch=1))
+    intro = check(anonymous, "identity")
+    assert intro.status == "pass" and intro.advice == ""
+    assert "not known to check" in intro.message

@@ -53,7 +53,7 @@ def _context(
 
     from coach.context import Context, Rep
     from coach.practice.cards import find_card
-    from coach.practice.profile import load_profile, profile_path
+    from coach.practice.profile import check_email, load_profile, profile_path
     from coach.speech.numbers import normalize_number
 
     for option, flag in (
@@ -66,6 +66,8 @@ def _context(
     ):
         _user_text(option, flag)
     _user_text("--situation", situation, name=False)
+    if rep_email is not None:
+        check_email(rep_email, option="--rep-email")
     profile = load_profile()
     pace = wpm if wpm is not None else profile.target_wpm or 150.0
     rep = Rep(name=profile.name, company=profile.company, phone=profile.phone, email=profile.email)
@@ -301,8 +303,10 @@ def _save(
         weights=Weights.of(rubric),
     )
     sent = f", logged as voicemail #{report.touch} to {session.prospect}" if session.sent_at else ""
+    # A take saved under no name is nobody's in coach sessions and in a lead's report.
+    nameless = "" if session.rep else ' — no rep name: set yours once, coach profile set --name "…"'
     err.print(
-        f"Saved session {session.id}{sent} (coach sessions show {session.id})",
+        f"Saved session {session.id}{sent} (coach sessions show {session.id}){nameless}",
         markup=False,
         soft_wrap=True,
     )
@@ -326,9 +330,17 @@ def _rubric(path: Path | None) -> Rubric:
     return load_rubric(path)
 
 
-def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = False) -> None:
+def _emit(
+    reports: list[Report],
+    *,
+    as_json: bool,
+    many: bool,
+    explain: bool = False,
+    details: bool = False,
+) -> None:
+    """Print reports: JSON, or each take's compact view (``details``: the full one)."""
     from coach.report import to_json
-    from coach.views.terminal import explain_view, report_view
+    from coach.views.terminal import compact_view, explain_view, report_view
 
     if as_json:
         payload: Any = (
@@ -339,7 +351,7 @@ def _emit(reports: list[Report], *, as_json: bool, many: bool, explain: bool = F
         write_json(payload)
         return
     for r in reports:
-        out.print(report_view(r))
+        out.print(report_view(r) if details else compact_view(r))
         if explain:
             out.print(explain_view(r))
 

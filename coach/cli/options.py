@@ -222,6 +222,13 @@ ExplainOpt = Annotated[
         rich_help_panel=JUDGING,
     ),
 ]
+DetailsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--details",
+        help="Show the transcript, the metrics and every check too, not only what to fix.",
+    ),
+]
 RehearsalJsonOpt = Annotated[
     bool,
     typer.Option(

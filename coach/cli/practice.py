@@ -26,6 +26,7 @@ from coach.cli.options import (
     CallbackOpt,
     CardOpt,
     CoachCommand,
+    DetailsOpt,
     JsonOpt,
     ModelOpt,
     NoSaveOpt,
@@ -117,6 +118,7 @@ def record(
         typer.Option("--max-seconds", min=1.0, help="Stop recording by itself after this long."),
     ] = 90.0,
     as_json: JsonOpt = False,
+    details: DetailsOpt = False,
     model: ModelOpt = "base",
     beam_size: BeamSizeOpt = 5,
     rubric: RubricOpt = None,
@@ -171,7 +173,7 @@ def record(
         if os.environ.get("COACH_TIMINGS"):
             timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
             err.print(f"timings: {timings}", soft_wrap=True)
-        _emit([report], as_json=as_json, many=False)
+        _emit([report], as_json=as_json, many=False, details=details)
         # Saved after showing: a store problem must not cost the rep the feedback.
         _save(
             saving,
@@ -278,6 +280,7 @@ def rehearse(
     model: ModelOpt = "base",
     beam_size: BeamSizeOpt = 5,
     as_json: RehearsalJsonOpt = False,
+    details: DetailsOpt = False,
     rubric: RubricOpt = None,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
@@ -310,6 +313,7 @@ def rehearse(
             model=model,
             beam_size=beam_size,
             as_json=as_json,
+            details=details,
             store=saving,
         )
 
@@ -326,6 +330,7 @@ def _rehearse(
     model: str,
     beam_size: int,
     as_json: bool,
+    details: bool,
     store: Store | None,
 ) -> None:
     """The body of coach rehearse, once the store is open."""
@@ -335,6 +340,7 @@ def _rehearse(
     from coach.speech.transcribe import DecodeOptions, Transcriber
     from coach.views.terminal import (
         brief_panel,
+        compact_view,
         comparison_view,
         delta_line,
         report_view,
@@ -361,7 +367,7 @@ def _rehearse(
         comparison = compare_script(card.brief.script or " ", report.transcript, card)
         comparisons.append(comparison)
         if show:
-            out.print(report_view(report))
+            out.print(report_view(report) if details else compact_view(report))
             if card.brief.script:
                 out.print(comparison_view(comparison))
             out.print(delta_line(compare_takes(reports)[-1]))

@@ -88,9 +88,29 @@ def review(
             done=done,
             author=by if by is not None else _profile_name(),
         )
+        if changed and not as_json and comment is not None and not (override or done):
+            # A comment is confirmed in one line: the lead has the take in mind already.
+            _confirm_comment(opened, session_id, comment.strip(), at)
+            return
         if changed and not as_json:
             err.print(f"Saved the review of session {session_id}.", markup=False)
         show_session(opened, opened.get(session_id), as_json=as_json)
+
+
+def _confirm_comment(store: Store, session_id: int, text: str, at: str | None) -> None:
+    """One line, the comment cut short: ``Saved comment 2 on session 6, at 0:01: “Slow…”``."""
+    from rich.text import Text
+
+    from coach.rubric.checks import clock
+    from coach.team.review import parse_at
+
+    count = len(store.comments(session_id))
+    where = "on the whole take" if at is None else f"at {clock(parse_at(at))}"
+    line = Text(
+        f"Saved comment {count} on session {session_id}, {where}: “{' '.join(text.split())}”"
+    )
+    # Given to print, not to the Text: print joins top-level Texts and drops their own.
+    out.print(line, no_wrap=True, overflow="ellipsis")
 
 
 def _record(

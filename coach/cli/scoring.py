@@ -31,6 +31,7 @@ from coach.cli.options import (
     CallbackOpt,
     CardOpt,
     CoachCommand,
+    DetailsOpt,
     ExplainOpt,
     JsonOpt,
     ModelOpt,
@@ -79,6 +80,7 @@ def score(
     prospect_company: ProspectCompanyOpt = None,
     situation: SituationOpt = None,
     as_json: JsonOpt = False,
+    details: DetailsOpt = False,
     explain: ExplainOpt = False,
     model: ModelOpt = "base",
     beam_size: BeamSizeOpt = 5,
@@ -133,6 +135,7 @@ def score(
             sending=sending,
             card_id=card_id,
             as_json=as_json,
+            details=details,
             explain=explain,
             model=model,
             beam_size=beam_size,
@@ -149,6 +152,7 @@ def _score(
     context: Context,
     card_id: str,
     as_json: bool,
+    details: bool,
     explain: bool,
     model: str,
     beam_size: int,
@@ -234,7 +238,7 @@ def _score(
     # Several takes in the terminal: the summary table, not a wall of reports.
     began = time.perf_counter()
     if reports and (as_json or not many):
-        _emit(reports, as_json=as_json, many=many, explain=explain)
+        _emit(reports, as_json=as_json, many=many, explain=explain, details=details)
     if many and not as_json:
         from coach.views.terminal import summary_table
 
@@ -280,6 +284,7 @@ def check(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    details: DetailsOpt = False,
     explain: ExplainOpt = False,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
@@ -314,7 +319,7 @@ def check(
     if not text.strip():
         raise CoachError(f"{script} is empty — write the voicemail you plan to leave")
     report = check_script(text, source=str(script), context=context, rubric=judged_by)
-    _emit([report], as_json=as_json, many=False, explain=explain)
+    _emit([report], as_json=as_json, many=False, explain=explain, details=details)
     raise SystemExit(_exit_code([report], strict=strict))
 
 

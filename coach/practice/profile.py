@@ -97,13 +97,41 @@ def load_profile(path: Path | None = None) -> Profile:
     return Profile(**values)
 
 
+def check_email(address: str, *, option: str = "--email") -> None:
+    """Refuse an address that is not one, by its syntax alone (no DNS, no network).
+
+    ``email-validator`` is the field's checker (pydantic's too): one @, a
+    domain with a dot, no spaces, and the rest of RFC 5321/5322 as mail
+    servers read it; its reason goes in the message.  An empty address
+    (clearing the field) passes.
+
+    Raises
+    ------
+    ProfileError
+        ``address`` is not an email address.
+    """
+    if not address.strip():
+        return
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        reason = str(exc).rstrip(".")
+        raise ProfileError(
+            f"{option} {address!r} is not an email address ({reason}) — "
+            "e.g. chris@northwind.example"
+        ) from None
+
+
 def update_profile(profile: Profile, **changes: Any) -> Profile:
     """Return ``profile`` with the given fields replaced (``None`` leaves a field alone).
 
     Raises
     ------
     ProfileError
-        The phone is not a phone number, or the pace is outside 60–300 wpm.
+        The phone is not a phone number, the email not an email address, or the
+        pace is outside 60–300 wpm.
     """
     from coach.speech.numbers import normalize_number
 
@@ -124,6 +152,8 @@ def update_profile(profile: Profile, **changes: Any) -> Profile:
             _ = text.encode("utf-8") if isinstance(text, str) else b""
         except UnicodeEncodeError:
             raise ProfileError(f"--{key} is not valid UTF-8 text — retype it") from None
+    if isinstance(given.get("email"), str):
+        check_email(given["email"])
     wpm = given.get("target_wpm")
     if wpm is not None and not WPM_RANGE[0] <= wpm <= WPM_RANGE[1]:
         raise ProfileError(

@@ -7,6 +7,7 @@ from :mod:`coach.rubric.config`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from coach.rubric.checks import Check, Take
 from coach.rubric.config import Rubric
@@ -19,8 +20,18 @@ def rule_for(check_id: str) -> RuleFn:
 
 
 def judge(take: Take, rubric: Rubric) -> list[Check]:
-    """Run every enabled rule on ``take``; return the checks in report order."""
-    return [rule_for(cid)(take, rubric.config(cid)) for cid in rubric.enabled()]
+    """Run every enabled rule on ``take``; return the checks in report order.
+
+    A check that passes carries no advice: there is nothing to fix, and a tip
+    beside a pass reads as a finding (#16).
+    """
+    checks = [rule_for(cid)(take, rubric.config(cid)) for cid in rubric.enabled()]
+    return [without_advice(c) if c.status == "pass" else c for c in checks]
+
+
+def without_advice(check: Check) -> Check:
+    """``check`` with no advice (what a passing check carries)."""
+    return replace(check, advice="") if check.advice else check
 
 
 #: the score bands (README "Scores"): green from 85, amber from 60, red below

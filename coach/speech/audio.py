@@ -113,6 +113,13 @@ def load(path: str | Path, *, max_minutes: float = DEFAULT_MAX_MINUTES) -> Audio
     except AudioError:
         raise
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if _is_text(p):
+            import shlex
+
+            raise AudioError(
+                f"{path} is not a readable audio file: it is text — to judge a written "
+                f"script, run coach check {shlex.quote(str(path))}"
+            ) from exc
         raise AudioError(f"{path} is not a readable audio file ({_reason(exc)})") from exc
 
     if samples.size == 0:
@@ -217,6 +224,23 @@ def _read_native(p: Path, info: Any, *, limit_s: float, path: str) -> np.ndarray
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+def _is_text(p: Path, *, sniff: int = 4096) -> bool:
+    """Whether the file starts as UTF-8 text (no NUL, only line breaks and tabs for controls).
+
+    Only asked of a file that did not decode as audio, to say what it is instead.
+    """
+    import codecs
+
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(sniff)
+        # Incremental: a character cut at the sniff's end is not an error.
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(text.strip()) and all(c.isprintable() or c in "\t\r\n\f" for c in text)
 
 
 def _reason(exc: Exception) -> str:

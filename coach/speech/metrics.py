@@ -46,6 +46,15 @@ class Metrics:
     phone_numbers: tuple[NumberMetric, ...] = ()
     #: syllable nuclei a second of speaking time, from the audio alone (#15)
     syllables_per_s: float | None = None
+    #: seconds from the start of the speech to its end: the length the ``length`` check
+    #: judges (``duration_s`` less the quiet before and after); ``None`` for a script (#16)
+    message_s: float | None = None
+
+
+def message_seconds(acoustics: Acoustics) -> float:
+    """Seconds from the first speech to the last: the take less its quiet start and end."""
+    a = acoustics
+    return round(max(0.0, a.duration_s - a.leading_silence_s - a.trailing_silence_s), 2)
 
 
 def spoken_words(transcript: Transcript, numbers: Sequence[PhoneNumber]) -> int:
@@ -121,4 +130,5 @@ def measure_take(
         loudness_dbfs=round(a.loudness_dbfs, 1),
         phone_numbers=spoken,
         syllables_per_s=None if a.syllables_per_s is None else round(a.syllables_per_s, 2),
+        message_s=message_seconds(a),
     )

@@ -135,8 +135,9 @@ def apply_overrides(report: Report, overrides: list[Override], weights: Weights)
             checks.append(check)
             continue
         notes.append(OverrideNote(check.id, check.status, o.status, o.reason, o.author))
-        # Marked down by the lead: the lead's reason is what the rep should act on.
-        advice = check.advice if o.status == "pass" else o.reason
+        # Marked down by the lead: the lead's reason is what the rep should act on;
+        # passed by the lead: nothing to act on.
+        advice = "" if o.status == "pass" else o.reason
         checks.append(replace(check, status=o.status, advice=advice))
     fixes, strengths = weighted_feedback(checks, weights.weights)
     points = weighted_score(

@@ -100,6 +100,8 @@ class MetricsDoc(Strict):
     phone_numbers: list[NumberDoc]
     #: added in #15; reports stored before have none
     syllables_per_s: Annotated[float, msgspec.Meta(ge=0.0, le=1e3)] | None = None
+    #: added in #16; reports stored before have none
+    message_s: Seconds | None = None
 
 
 class EvidenceDoc(Strict):

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -472,11 +473,13 @@ class Store:
         since: date | None = None,
         min_score: int | None = None,
         prospect: str | None = None,
+        reviewed: bool | None = None,
     ) -> list[Session]:
         """Saved sessions, newest first, filtered by every criterion given.
 
         ``rep`` and ``prospect`` match case-insensitively; ``since`` is a UTC
-        date, inclusive.
+        date, inclusive; ``reviewed`` keeps only the takes a lead reviewed
+        (``True``) or only those not reviewed yet (``False``).
         """
         where: list[str] = []
         args: list[Any] = []
@@ -496,6 +499,8 @@ class Store:
         if prospect is not None:
             where.append("prospect = ? COLLATE NOCASE")
             args.append(prospect)
+        if reviewed is not None:
+            where.append(f"reviewed_at IS {'NOT ' if reviewed else ''}NULL")
         sql = f"SELECT {_COLUMNS} FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -571,6 +576,14 @@ class Store:
             [session_id],
         )
         return [Comment(*row) for row in self._checked(rows, "comment", schema.CommentDoc)]
+
+    def comment_counts(self) -> dict[int, int]:
+        """How many comments each session has (sessions with none are left out).
+
+        Only comments that can be read count, as in :meth:`comments`.
+        """
+        rows = self._read(f"SELECT {_COMMENT_COLUMNS} FROM comments", [])
+        return dict(Counter(row[2] for row in self._checked(rows, "comment", schema.CommentDoc)))
 
     def overrides(self, session_id: int) -> list[Override]:
         """A session's overrides, oldest first (the latest per check is the one in force)."""

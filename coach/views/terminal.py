@@ -12,6 +12,7 @@ from rich.text import Text
 
 from coach.report import Identity, Report
 from coach.rubric.checks import clock
+from coach.rubric.rules.number import spoken_form
 
 if TYPE_CHECKING:
     from coach.practice.cards import Card
@@ -75,7 +76,7 @@ def metrics_table(report: Report) -> Table:
         if value is not None:
             table.add_row(label, value)
 
-    row("Duration", f"{m.duration_s:.1f} s")
+    row("Duration", duration_text(report))
     row("Speaking time", None if m.speech_s is None else f"{m.speech_s:.1f} s")
     row("Words", str(m.words))
     row(
@@ -98,10 +99,31 @@ def metrics_table(report: Report) -> Table:
         # A written number has no speed: only where it falls at the rep's pace.
         row(
             "Number",
-            f"{n.digits} at {clock(n.start)}"
+            f"{spoken_form(n.digits)} at {clock(n.start)}"
             + ("" if script else f", {n.digits_per_s:.1f} digits/s"),
         )
     return table
+
+
+def duration_text(report: Report) -> str:
+    """``34.0 s (the message runs 27 s; 5.0 s quiet before it, 2.0 s after)``.
+
+    The take's length beside the message's, which the ``length`` check judges
+    ("The message runs 27 s"), so the two never stand side by side unexplained.
+    Said only where the two differ as shown in whole seconds.
+    """
+    m = report.metrics
+    whole = f"{m.duration_s:.1f} s"
+    if m.message_s is None or round(m.duration_s) == round(m.message_s):
+        return whole
+    quiet = m.duration_s - m.message_s
+    before = m.leading_silence_s or 0.0
+    after = max(0.0, quiet - before)
+    if before >= 0.05 and after >= 0.05:
+        where = f"{before:.1f} s quiet before it, {after:.1f} s after"
+    else:
+        where = f"{quiet:.1f} s quiet {'before' if before >= after else 'after'} it"
+    return f"{whole} (the message runs {m.message_s:.0f} s; {where})"
 
 
 def checks_table(report: Report) -> Table:
@@ -124,7 +146,7 @@ def checks_table(report: Report) -> Table:
             Text(STATUS_MARK[c.status], style=style),
             Text(c.id, style=style),
             finding,
-            c.advice if c.status != "pass" else Text(c.advice, style="dim"),
+            "" if c.status == "pass" else c.advice,  # a pass has nothing to fix
         )
     return table
 
@@ -142,42 +164,96 @@ def comments_view(comments: Sequence[Comment]) -> Table:
 
 def identity_line(who: Identity) -> str:
     """``Chris Walker, Northwind Logistics, 415-555-0134 (your profile)``."""
-    from coach.rubric.rules.number import spoken_form
-
     parts = [p for p in (who.name, who.company, spoken_form(who.phone)) if p]
     return ", ".join(parts) + (f" ({who.source})" if who.source else "")
 
 
-def feedback_panel(report: Report) -> Panel:
-    lines = Text()
-    from coach.rubric.engine import broken_rules
+#: how many strengths the compact view names (the rest are in --details)
+STRENGTHS_SHOWN = 2
+#: a hint below the compact view: where the rest of the report is
+DETAILS_HINT = "The transcript, the metrics and every check: --details"
 
-    broken = broken_rules(report.checks)
-    if broken:
-        lines.append(
-            f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.\n",
-            style="bold red",
-        )
-    if report.fixes:
-        lines.append("Fix first\n", style="bold")
-        for i, fix in enumerate(report.fixes, 1):
-            lines.append(f"  {i}. {fix}\n")
-    if report.strengths:
-        lines.append("What worked\n", style="bold")
-        for s in report.strengths[:4]:
-            lines.append(f"  ✔ {s}\n", style="green")
-    if report.identity is not None:
-        lines.append(f"Checked as {identity_line(report.identity)}\n", style="dim")
+
+def _one_line(text: str, style: str = "") -> Text:
+    """``text`` kept to one line, cut with an ellipsis where the screen ends."""
+    return Text(" ".join(text.split()), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def _title(report: Report) -> Text:
+    """``72/100 amber  take.m4a · touch #1``: the file's name, not its folders, so the
+    score and the touch stay on the panel's top line at 80 columns."""
+    from pathlib import PurePath
+
     touch = f"touch #{report.touch}" if report.touch else "touch not set"
-    title = Text.assemble(
+    return Text.assemble(
         (
             f"{report.score}/100 {report.score_band}",
             f"bold {score_style(report.score, report.score_band)}",
         ),
-        f"  {report.source}  ·  {touch}",
+        f"  {PurePath(report.source).name or report.source}  ·  {touch}",
     )
-    lines.rstrip()
-    return Panel(lines if lines else Text("Nothing to flag."), title=title, title_align="left")
+
+
+def feedback_panel(report: Report, *, compact: bool = True) -> Panel:
+    """The score and what to do about it: what a rep reads first.
+
+    The hard rules broken, at most three fixes (each naming what it is about)
+    and whom the take was checked as; when ``compact`` (no checks table below
+    it), also one line per check that failed or warned and one or two strengths.
+    """
+    from coach.rubric.engine import broken_rules
+
+    parts: list[RenderableType] = []
+    broken = broken_rules(report.checks)
+    if broken:
+        parts.append(
+            Text(
+                f"Never green while it breaks a rule of the guidance: {', '.join(broken)}.",
+                style="bold red",
+            )
+        )
+    if report.fixes:
+        fixes = Table.grid(padding=(0, 1))
+        fixes.add_column(no_wrap=True)
+        fixes.add_column()
+        for i, fix in enumerate(report.fixes[:3], 1):
+            fixes.add_row(f"{i}.", fix)
+        parts.extend([Text("Fix first", style="bold"), fixes])
+    problems = [c for c in report.checks if c.status in ("fail", "warn")]
+    if compact and problems:
+        # One Text a line (not a table, whose columns rich shrinks all alike when a
+        # line is too long): the mark and the check in full, the finding cut short.
+        wide = max(len(c.id) for c in problems)
+        for c in problems:
+            style = STATUS_STYLE[c.status]
+            line = _one_line(c.message)
+            line.pad_left(1)
+            line = Text.assemble(
+                (STATUS_MARK[c.status], style), " ", (c.id.ljust(wide), style), line
+            )
+            line.no_wrap, line.overflow = True, "ellipsis"
+            parts.append(line)
+    for strength in report.strengths[:STRENGTHS_SHOWN] if compact else ():
+        parts.append(_one_line(f"✔ {strength}", style="green"))
+    if report.identity is not None:
+        parts.append(_one_line(f"Checked as {identity_line(report.identity)}", style="dim"))
+    else:
+        parts.append(
+            _one_line(
+                "Not checked against your name or number: set them once with coach profile set",
+                style="dim",
+            )
+        )
+    return Panel(Group(*parts), title=_title(report), title_align="left")
+
+
+def compact_view(report: Report) -> RenderableType:
+    """What ``coach score``, ``record``, ``rehearse`` and ``check`` show by default.
+
+    A typical take fits in 40 rows at 80 columns (tested); ``--details`` adds
+    the transcript, the metrics and every check (:func:`report_view`).
+    """
+    return Group(feedback_panel(report), Text(DETAILS_HINT, style="dim"))
 
 
 def explain_view(report: Report) -> Table:
@@ -212,8 +288,9 @@ def explain_view(report: Report) -> Table:
 
 
 def report_view(report: Report) -> RenderableType:
-    """The full single-take view: feedback first, then transcript, metrics, checks."""
-    parts: list[RenderableType] = [feedback_panel(report)]
+    """The full single-take view (``--details``, ``coach sessions show``): the fixes, then
+    the transcript, the metrics and every check (findings and strengths are in the table)."""
+    parts: list[RenderableType] = [feedback_panel(report, compact=False)]
     if report.transcript.words:
         script = report.model is None and report.metrics.loudness_dbfs is None
         title = "Your script (timed at your pace)" if script else "What you said"
@@ -232,7 +309,7 @@ def summary_table(reports: Sequence[Report], failures: Sequence[tuple[str, str]]
     table.add_column("Number")
     table.add_column("Top fix")
     for r in reports:
-        numbers = ", ".join(n.digits for n in r.metrics.phone_numbers) or "—"
+        numbers = ", ".join(spoken_form(n.digits) for n in r.metrics.phone_numbers) or "—"
         table.add_row(
             r.source,
             Text(str(r.score), style=score_style(r.score)),

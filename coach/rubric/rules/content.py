@@ -25,8 +25,8 @@ def identity(take: Take, cfg: CheckConfig) -> Check:
                 "identity",
                 "pass",
                 f"{'Your script introduces you' if take.is_script else 'You introduced yourself'}"
-                f" at {clock(intro[0].start)}.",
-                "Set your profile (name, company) so the coach can check both are said.",
+                f" at {clock(intro[0].start)}; your name and company are not known to check.",
+                "",
                 _evidence(intro[:1]),
             )
         return Check(
@@ -119,7 +119,7 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
             "pass",
             f"{'Your script says' if take.is_script else 'You say'} why you are calling at "
             f"{clock(first.start)}: “…{take.around(first).text}…”",
-            "" if said else "Say it in so many words too: “I'm calling because …”.",
+            "",
             _evidence(said[:1] + carried[:1]),
         )
     if empty:
@@ -219,7 +219,7 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
             "hook",
             "pass",
             f"A reason to call back: “…{take.around(first).text}…” at {clock(first.start)}.",
-            "Back it with proof: a number or a peer customer (“Globex halved it”).",
+            "",
             _evidence(benefit[:1] + question[:1] + recap[:1]),
         )
     if generic:
@@ -227,7 +227,8 @@ def hook(take: Take, cfg: CheckConfig) -> Check:
             "hook",
             "warn",
             f"Only a claim any vendor could make: “…{take.around(generic[0]).text}…”.",
-            "Make it specific: a result a peer got, a number, or a question about their situation.",
+            "Make the reason to call back specific: a result a peer got, a number, or a "
+            "question about their situation.",
             _evidence(generic[:1]),
         )
     return Check(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from coach.rubric.checks import Check, Evidence, Match, Status, Take, clock
 from coach.rubric.config import CheckConfig
+from coach.speech.metrics import message_seconds as message_span
 from coach.speech.metrics import speaking_rate, spoken_words
 
 
 def message_seconds(take: Take) -> float:
-    """Seconds from the first word to the last (silence before and after excluded)."""
+    """Seconds from the first word to the last (silence before and after excluded).
+
+    The very number ``metrics.message_s`` shows (to the hundredth), so the
+    length check and the metrics never disagree on how long the message runs.
+    """
     if take.acoustics is None:
         return take.duration_s
-    a = take.acoustics
-    return max(0.0, a.duration_s - a.leading_silence_s - a.trailing_silence_s)
+    return message_span(take.acoustics)
 
 
 def length(take: Take, cfg: CheckConfig) -> Check:

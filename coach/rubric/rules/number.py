@@ -55,8 +55,8 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
         return Check(
             "callback_number",
             "pass",
-            f"Callback number given: {said}.",
-            "Set your own number (profile or --callback) so the coach can check every digit.",
+            f"Callback number given: {said}; not checked against yours (none given).",
+            "",
             evidence,
         )
     expected = normalize_number(take.context.rep.phone)
@@ -102,7 +102,7 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
         f"{where[0].upper()}{where[1:]}, I heard {heard}, not quite your {mine}{also}. "
         "That may be my hearing rather than your delivery, but a prospect could mishear it "
         "the same way.",
-        f"Say it slowly, in groups, so no digit can slip: {groups}.",
+        f"Say your number slowly, in groups, so no digit can slip: {groups}.",
         evidence,
     )
 
@@ -136,27 +136,22 @@ def number_placement(take: Take, cfg: CheckConfig) -> Check:
     if early and at_end and len(numbers) > 1:
         status, message, advice = "pass", f"{where}: early and again at the end.", ""
     elif early and at_end:
-        status, message = "pass", f"{where}, early in a short message."
-        advice = "Repeat it at the end too, for anyone who reaches for a pen late."
+        status, message, advice = "pass", f"{where}, early in a short message.", ""
     elif early:
-        status, message = "pass", f"{where}, early in the message."
-        advice = "Repeat it at the end too, for anyone who reaches for a pen late."
+        status, message, advice = "pass", f"{where}, early in the message.", ""
     elif at_end and length <= cfg.num("long_message_s"):
-        status, message = "pass", f"{where}, at the end of a short message."
-        advice = f"Say it in the first {cfg.num('early_s'):.0f} s as well."
+        status, message, advice = "pass", f"{where}, at the end of a short message.", ""
     elif at_end:
         status = "warn"
         message = f"{where}, only at the end of a {length:.0f} s message."
-        advice = f"Say it in the first {cfg.num('early_s'):.0f} s and again at the end."
+        advice = f"Say your number in the first {cfg.num('early_s'):.0f} s and again at the end."
     else:
         status = "fail" if length > cfg.num("long_message_s") else "warn"
         message = f"{where}, buried in the middle of a {length:.0f} s message."
-        advice = f"Say it in the first {cfg.num('early_s'):.0f} s and again at the end."
+        advice = f"Say your number in the first {cfg.num('early_s'):.0f} s and again at the end."
 
     if take.is_script:
-        # A written number has no speed; the advice still says how to read it.
-        if status == "pass" and not advice:
-            advice = "Read the number in groups, slowly: three … three … four."
+        # A written number has no speed: only where it falls counts.
         return Check("number_placement", status, message, advice, evidence)
     slowest = min(numbers, key=lambda n: n.digits_per_s)
     limit = cfg.num("max_digits_per_s")

@@ -35,12 +35,12 @@ def touch_wording(take: Take, cfg: CheckConfig) -> Check:
     days = f"{gap:.0f} day{'s' if round(gap) != 1 else ''}"
     if gap < soonest:
         message = f"Voicemail #{touch} only {days} after #{touch - 1}: too soon."
-        advice = f"Give them {soonest:.0f}–{latest:.0f} days between voicemails."
+        advice = f"Leave {soonest:.0f}–{latest:.0f} days between voicemails to a prospect."
     else:
         message = f"Voicemail #{touch} {days} after #{touch - 1}: the thread has gone cold."
         advice = (
-            "Leave it all the same: re-introduce yourself in a few words and give a fresh "
-            f"reason to call. Next time, follow up {soonest:.0f}–{latest:.0f} days after "
+            "Leave this voicemail all the same: re-introduce yourself in a few words and give "
+            f"a fresh reason to call. Next time, follow up {soonest:.0f}–{latest:.0f} days after "
             "the last one."
         )
     if check.status == "warn":
@@ -140,7 +140,7 @@ def _third(take: Take, cfg: CheckConfig) -> Check:
             "touch_wording",
             "fail",
             f"A third voicemail that promises more contact: {_first(more)}.",
-            "Make it the last: “I'll leave this with you” — and then really stop.",
+            "Make this voicemail your last: “I'll leave this with you” — and then really stop.",
             _evidence(more[:1] + closing[:1]),
         )
     if closing and hand_off:
@@ -163,7 +163,8 @@ def _third(take: Take, cfg: CheckConfig) -> Check:
             "touch_wording",
             "warn",
             f"Half a last message ({_first(said)}): also {missing}",
-            "Say it is the last one and leave it in their hands: “I'll leave this with you.”",
+            "Say this is your last voicemail and leave the next step to them: "
+            "“I'll leave this with you.”",
             _evidence(said[:1]),
         )
     return Check(
@@ -205,7 +206,10 @@ def opening(take: Take, cfg: CheckConfig) -> Check:
             if cfg.flag("apology_warns")
             else f"No did-you-get or checking-in opener, but it starts with an apology: "
             f"{_first(sorry)}.",
-            "Skip the apology; a confident, friendly opener earns more callbacks.",
+            # Only pointed out unless the team counts it: a passing check carries no advice.
+            "Skip the apology; a confident, friendly opener earns more callbacks."
+            if cfg.flag("apology_warns")
+            else "",
             _evidence(sorry[:1]),
         )
     return Check("opening", "pass", "A clean, confident opening.")
