@@ -11,6 +11,12 @@ coach reports is the take's number, digit for digit, and there is at least one.
 ``callback_number`` shows how the check judged the misses: a miss the coach
 was unsure of should warn, never fail.
 
+``--wrong`` scores every take again with the rep's number set to a near miss
+of what the take says (:func:`near_miss`: two digits of the last group
+swapped, the commonest slip): the coach must never pass those — a pass there
+is a wrong number let through (the rep's number is weighed against what was
+heard, :mod:`coach.speech.verify`, and must not win when it was not said).
+
 The ``test`` split is frozen: it is reported in totals only; per-take results
 are printed for ``dev`` alone (``--misses``), the split one may tune on.
 """
@@ -58,17 +64,32 @@ class RealResult:
     transcript: str
     transcribe_s: float
     seconds: float
+    rep_digits: str = ""
 
     @property
     def exact(self) -> bool:
         return bool(self.heard) and all(h == self.digits for h in self.heard)
 
 
+def near_miss(digits: str) -> str:
+    """``digits`` with the first two different neighbours of its last group swapped.
+
+    ``"4155550134"`` -> ``"4155551034"``; the last digit changed when the
+    group has no two different neighbours (``"0000"``).
+    """
+    for i in range(len(digits) - 4, len(digits) - 1):
+        if digits[i] != digits[i + 1]:
+            return digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
+    return digits[:-1] + str((int(digits[-1]) + 5) % 10)
+
+
 def manifest() -> dict[str, dict[str, Any]]:
     return tomllib.loads((REAL / "takes.toml").read_text())
 
 
-def score(setting: RealSetting, transcriber: Any, names: Sequence[str]) -> list[RealResult]:
+def score(
+    setting: RealSetting, transcriber: Any, names: Sequence[str], *, wrong: bool = False
+) -> list[RealResult]:
     from coach.context import Context, Rep
     from coach.pipeline import score_file
     from coach.rubric.config import load_rubric
@@ -79,10 +100,11 @@ def score(setting: RealSetting, transcriber: Any, names: Sequence[str]) -> list[
     results = []
     for name in names:
         entry = takes[name]
+        mine = near_miss(entry["digits"]) if wrong else entry["digits"]
         report = score_file(
             REAL / entry["file"],
             transcriber=transcriber,
-            context=Context(touch=1, rep=Rep(phone=entry["digits"])),
+            context=Context(touch=1, rep=Rep(phone=mine)),
             rubric=rubric,
             max_minutes=15,
             options=DecodeOptions(beam_size=setting.beam_size),
@@ -101,13 +123,14 @@ def score(setting: RealSetting, transcriber: Any, names: Sequence[str]) -> list[
                 transcript=report.transcript.text,
                 transcribe_s=report.timings.get("transcribe", 0.0),
                 seconds=report.metrics.duration_s,
+                rep_digits=mine,
             )
         )
     return results
 
 
 def run(
-    settings: Sequence[RealSetting], splits: Sequence[str] = SPLITS
+    settings: Sequence[RealSetting], splits: Sequence[str] = SPLITS, *, wrong: bool = False
 ) -> dict[RealSetting, list[RealResult]]:
     from coach.speech import models
     from coach.speech.transcribe import Transcriber
@@ -120,9 +143,13 @@ def run(
             loaded[setting.model] = Transcriber(
                 str(models.resolve(setting.model)), name=setting.model
             )
-        out[setting] = score(setting, loaded[setting.model], names)
+        out[setting] = score(setting, loaded[setting.model], names, wrong=wrong)
         rs = out[setting]
-        print(f"{setting.label}: {sum(r.exact for r in rs)}/{len(rs)} exact", flush=True)
+        if wrong:
+            passed = sum(r.status == "pass" for r in rs)
+            print(f"{setting.label}, wrong numbers: {passed}/{len(rs)} passed", flush=True)
+        else:
+            print(f"{setting.label}: {sum(r.exact for r in rs)}/{len(rs)} exact", flush=True)
     return out
 
 
@@ -160,6 +187,29 @@ def rates_table(results: dict[RealSetting, list[RealResult]], split: str) -> Tab
     return table
 
 
+def wrong_table(results: dict[RealSetting, list[RealResult]], splits: Sequence[str]) -> Table:
+    table = Table(
+        "A near miss of the take's number as the rep's: judged pass (must be 0)",
+        ["setting", *(f"{split}" for split in splits), "callback_number pass/warn/fail"],
+    )
+    for setting, rs in results.items():
+        statuses = Counter(r.status for r in rs)
+        table.add(
+            setting.label,
+            *(
+                f"{sum(r.status == 'pass' for r in rs if r.split == split)}"
+                f"/{sum(r.split == split for r in rs)}"
+                for split in splits
+            ),
+            "/".join(str(statuses[k]) for k in ("pass", "warn", "fail")),
+        )
+    table.notes.append(
+        "The rep's number is the take's with two digits of its last group swapped "
+        "(`near_miss`); a pass lets a number the rep did not say through."
+    )
+    return table
+
+
 def misses_table(setting: RealSetting, rs: Sequence[RealResult]) -> Table:
     table = Table(
         f"Dev misses, {setting.label}", ["take", "number", "heard", "check", "transcript"]
@@ -180,6 +230,16 @@ def section(settings: Sequence[RealSetting] = SETTINGS, splits: Sequence[str] = 
     results = run(settings, splits)
     for split in splits:
         s.tables.append(rates_table(results, split))
+    wrong = run(settings[:1], splits, wrong=True)
+    s.tables.append(wrong_table(wrong, splits))
+    for setting, rs in wrong.items():
+        s.summary.append(
+            (
+                f"real-voice wrong number passed, {setting.label}",
+                f"{sum(r.status == 'pass' for r in rs)}/{len(rs)}",
+                "0",
+            )
+        )
         for setting, rs in results.items():
             s.summary.append(
                 (
@@ -197,8 +257,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beams", nargs="+", type=int, default=[1, 5])
     parser.add_argument("--split", nargs="+", choices=[*SPLITS, "long"], default=list(SPLITS))
     parser.add_argument("--misses", action="store_true", help="list the dev takes missed")
+    parser.add_argument(
+        "--wrong", action="store_true", help="the rep's number a near miss of the take's"
+    )
     args = parser.parse_args(argv)
     settings = [RealSetting(m, b) for m in args.models for b in args.beams]
+    if args.wrong:
+        wrong_table(run(settings, args.split, wrong=True), args.split).show()
+        return 0
     results = run(settings, args.split)
     for split in args.split:
         rates_table(results, split).show()

@@ -80,6 +80,19 @@ class Context:
         unique = list(dict.fromkeys(kept))
         return ", ".join(unique) if unique else None
 
+    def callback_digits(self) -> str | None:
+        """The rep's number as digits (``"4155550134"``), or ``None`` when not known.
+
+        After decoding, a number heard a digit or two from it is weighed
+        against it (:mod:`coach.speech.verify`); it never primes the decoding.
+        """
+        from coach.speech.numbers import normalize_number
+
+        try:
+            return normalize_number(self.rep.phone) if self.rep.phone else None
+        except ValueError:
+            return None
+
     def with_touch(self, touch: int | None) -> Context:
         """Return a copy with ``touch`` replaced when it is given."""
         return self if touch is None else replace(self, touch=touch)

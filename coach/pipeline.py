@@ -185,6 +185,8 @@ def score_audio(
     options = options or DecodeOptions()
     if options.hotwords is None:
         options = replace(options, hotwords=context.hotwords())
+    if options.callback is None:
+        options = replace(options, callback=context.callback_digits())
     began = time.perf_counter()
     acoustics_job = _acoustics_pool().submit(measure, audio.samples, sr=16_000)
     acoustics_job.add_done_callback(

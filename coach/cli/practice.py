@@ -211,7 +211,9 @@ def _record_take(
     interactive = sys.stdin is not None and sys.stdin.isatty()
     # The model loads and warms while the rep gets ready and speaks.
     # The same decoding coach score uses for this card: hotwords included.
-    options = DecodeOptions(beam_size=beam_size, hotwords=context.hotwords())
+    options = DecodeOptions(
+        beam_size=beam_size, hotwords=context.hotwords(), callback=context.callback_digits()
+    )
     live = lv.LiveTranscriber(lambda: Transcriber(str(folder), name=model), options=options)
     try:
         _countdown(mic.name)

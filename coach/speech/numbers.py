@@ -575,14 +575,8 @@ def rehear_numbers(
     for number in reversed(find_phone_numbers(words)):
         if heard_whole(number.digits):
             continue
-        first, last = _sentence(words, number.first_word, number.last_word)
-        # From the sentence's start (at most REHEAR_LEAD_S before the number),
-        # to the word after the number: the digits with the words that lead to them.
-        while first < number.first_word and number.start - words[first].start > REHEAR_LEAD_S:
-            first += 1
+        first, start, end = number_stretch(words, number, audio.size / SAMPLE_RATE)
         last = number.last_word
-        start = words[first - 1].end if first else 0.0
-        end = words[last + 1].start if last + 1 < len(words) else audio.size / SAMPLE_RATE
         if end - start > REHEAR_MAX_S:
             continue
         again = model.transcribe(
@@ -597,7 +591,25 @@ def rehear_numbers(
     return replace(transcript, text=" ".join(w.text for w in words), words=tuple(words))
 
 
-def _sentence(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
+def number_stretch(
+    words: Sequence[Word], number: PhoneNumber, take_s: float
+) -> tuple[int, float, float]:
+    """The words leading to ``number`` in its sentence, and the stretch of sound to decode.
+
+    From the sentence's start (at most :data:`REHEAR_LEAD_S` before the
+    number) to the word after the number.  Returns the first word's index and
+    the stretch's start and end, seconds (``take_s``: the take's length).
+    """
+    first, _ = sentence_of(words, number.first_word, number.last_word)
+    while first < number.first_word and number.start - words[first].start > REHEAR_LEAD_S:
+        first += 1
+    last = number.last_word
+    start = words[first - 1].end if first else 0.0
+    end = words[last + 1].start if last + 1 < len(words) else take_s
+    return first, start, end
+
+
+def sentence_of(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:
     """The word span of the sentence around ``words[first..last]`` (both inclusive)."""
 
     def ends(i: int) -> bool:

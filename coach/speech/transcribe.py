@@ -92,6 +92,9 @@ class DecodeOptions:
     beam_size: int = 5
     language: str | None = "en"
     hotwords: str | None = None
+    #: the rep's own number (digits): a heard number a digit or two from it is
+    #: weighed against it after decoding (:mod:`coach.speech.verify`) — never primed
+    callback: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_kwargs(self) -> dict[str, Any]:
@@ -269,3 +272,30 @@ class Transcriber:
                 else:
                     words.append(word)
         return Transcript(text=" ".join(texts).strip(), words=tuple(words), language=info.language)
+
+    def likelihoods(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """How well each text fits ``audio``, by the model's own measure.
+
+        The mean log-probability of the text's tokens when Whisper is made to
+        read it (teacher forcing, no timestamps) — the quantity its beam search
+        ranks hypotheses by.  ``audio`` is 16 kHz and at most 30 s (one window).
+        """
+        import numpy as np
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        fw = self._model
+        features = fw.feature_extractor(audio)[..., :-1]
+        frames = features.shape[-1]
+        encoded = fw.encode(pad_or_trim(features))
+        tokenizer = Tokenizer(
+            fw.hf_tokenizer, fw.model.is_multilingual, task="transcribe", language="en"
+        )
+        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        out = []
+        for text in texts:
+            tokens = tokenizer.encode(" " + text.strip())
+            (result,) = fw.model.align(encoded, start, [tokens], frames)
+            probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12)
+            out.append(float(np.log(probs).mean()))
+        return out
