@@ -4,7 +4,8 @@ Only this package prints.  Each command group is a module with its own
 ``typer.Typer()``, joined here with ``add_typer``: :mod:`~coach.cli.scoring`
 (score, check, models), :mod:`~coach.cli.practice` (devices, record,
 rehearse), :mod:`~coach.cli.profile`, :mod:`~coach.cli.cards` (prompts),
-:mod:`~coach.cli.sessions`, :mod:`~coach.cli.reviewing` (review),
+:mod:`~coach.cli.sessions`, :mod:`~coach.cli.playing` (play),
+:mod:`~coach.cli.reviewing` (review),
 :mod:`~coach.cli.share` (export, import) and :mod:`~coach.cli.team` (progress,
 report).  Options several commands share are defined once in
 :mod:`~coach.cli.options`; what they do with them once parsed is
@@ -23,7 +24,17 @@ import sys
 
 import typer
 
-from coach.cli import cards, practice, profile, reviewing, scoring, sessions, share, team
+from coach.cli import (
+    cards,
+    playing,
+    practice,
+    profile,
+    reviewing,
+    scoring,
+    sessions,
+    share,
+    team,
+)
 from coach.cli.options import CoachGroup
 
 app = typer.Typer(
@@ -40,6 +51,7 @@ app.add_typer(practice.app)
 app.add_typer(profile.app, name="profile")
 app.add_typer(cards.app, name="prompts")
 app.add_typer(sessions.app, name="sessions")
+app.add_typer(playing.app)
 app.add_typer(reviewing.app)
 app.add_typer(share.app)
 app.add_typer(team.app)

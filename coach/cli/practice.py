@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from coach.context import Context
     from coach.practice.cards import Card
     from coach.practice.record import Recorder
+    from coach.practice.rehearse import Replay
     from coach.report import Report
     from coach.rubric.config import Rubric
     from coach.team.store import Store
@@ -291,9 +292,10 @@ def rehearse(
 
     Every take starts after a 3-2-1 countdown; with --script the script is
     shown again before each retake. After each take: Enter records a
-    retake, k keeps the best-scoring take, k N keeps take N, q quits
-    (keeping the best). With --take FILE the same flow runs
-    over recorded takes, without a microphone. Every take is saved to the
+    retake, p plays the take back (p N: take N; Ctrl-C stops it), k keeps
+    the best-scoring take, k N keeps take N, q quits (keeping the best).
+    With --take FILE the same flow runs over recorded takes, without a
+    microphone. Every take is saved to the
     practice store (see coach sessions) unless --no-save.
 
     Example: coach rehearse acme-t1 --script
@@ -337,7 +339,13 @@ def _rehearse(
 ) -> None:
     """The body of coach rehearse, once the store is open."""
     from coach.pipeline import score_file
-    from coach.practice.rehearse import best_take, compare_script, compare_takes, kept_line
+    from coach.practice.rehearse import (
+        Replay,
+        best_take,
+        compare_script,
+        compare_takes,
+        kept_line,
+    )
     from coach.report import to_json
     from coach.speech.transcribe import DecodeOptions, Transcriber
     from coach.views.terminal import (
@@ -403,6 +411,9 @@ def _rehearse(
                 )
             )
             choice = _choose(len(reports))
+            while isinstance(choice, Replay):
+                _replay(reports[choice.take], choice.take)
+                choice = _choose(len(reports))
             if choice == "retake":
                 continue
             if choice == "best":
@@ -424,20 +435,39 @@ def _rehearse(
     out.print(kept_line(reports, chosen, chosen_by_rep=kept is not None), markup=False)
 
 
-def _choose(takes: int) -> int | str:
-    """Ask what next after take ``takes``: "retake", "quit", or the index (0-based) to keep.
+def _choose(takes: int) -> int | str | Replay:
+    """Ask what next after take ``takes``: "retake", "quit", the index (0-based) to keep,
+    or a take to hear again.
 
-    ``k`` keeps the best-scoring take, ``k N`` take N; end of input quits
-    (the best take is kept).
+    ``k`` keeps the best-scoring take, ``k N`` take N; ``p`` plays the last
+    take back, ``p N`` take N; end of input quits (the best take is kept).
     """
     from coach.practice.rehearse import parse_choice
 
     while True:
-        answer = _ask("Enter: retake · k: keep the best take (k N: take N) · q: quit")
+        answer = _ask(
+            "Enter: retake · p: play it back (p N: take N) · k: keep the best take "
+            "(k N: take N) · q: quit"
+        )
         choice = parse_choice(answer, takes=takes)
         if choice != "again":
             return choice
-        err.print(f"No such choice: {answer!r} — Enter, q, k, or k 1 to k {takes}", markup=False)
+        err.print(f"No such choice: {answer!r} — Enter, q, p, k, or p/k 1 to {takes}", markup=False)
+
+
+def _replay(report: Report, index: int) -> None:
+    """Play take ``index`` (0-based) back; one that cannot be played is a warning, not the end."""
+    from coach.cli.playing import play_take
+    from coach.errors import CoachError
+    from coach.rubric.checks import clock
+
+    try:
+        stopped = play_take(Path(report.source), start_s=0.0, what=f"take {index + 1}")
+    except CoachError as exc:
+        err.print(f"Cannot play take {index + 1}: {exc}", markup=False, soft_wrap=True)
+        return
+    if stopped is not None:
+        err.print(f"Stopped at {clock(stopped)}.", markup=False)
 
 
 def _ask(prompt: str) -> str | None:

@@ -13,6 +13,8 @@ from coach.cli.sessions import sessions_table, show_session
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coach.team.store import Session, Store
 
 app = typer.Typer()
@@ -55,6 +57,19 @@ def review(
         str | None,
         typer.Option("--by", help="Your name on the review [default: your profile's name]."),
     ] = None,
+    play: Annotated[
+        bool,
+        typer.Option("--play", help="Then play the take from the start (Ctrl-C stops)."),
+    ] = False,
+    play_comment: Annotated[
+        int | None,
+        typer.Option(
+            "--play-comment",
+            min=1,
+            metavar="N",
+            help="Then play the take from comment N's moment (1: the first comment listed).",
+        ),
+    ] = None,
     rep: RepFilterOpt = None,
     as_json: ReviewJsonOpt = False,
     store: StoreOpt = None,
@@ -69,8 +84,15 @@ def review(
     Example: coach review 12 --comment "Slow down on the number" --at 0:21
 
     Example: coach review 12 --override hook=pass --reason "The peer name is the hook here"
+
+    To listen, --play plays the take after showing it, --play-comment N from
+    the moment of comment N (as listed, 1 the first); Ctrl-C stops.
+
+    Example: coach review 12 --play-comment 1
     """
     changing = bool(comment or at or override or reason or done)
+    listen = play or play_comment is not None
+    _check_listening(play, play_comment, changing=changing, session_id=session_id)
     with _reading(store, write=changing) as opened:
         if session_id is None:
             if comment or at or override or reason or done:
@@ -78,6 +100,7 @@ def review(
             _queue(opened, rep=rep, as_json=as_json)
             return
         session = opened.get(session_id)
+        listening = _listening(opened, session, comment=play_comment) if listen else None
         changed = _record(
             opened,
             session,
@@ -95,6 +118,8 @@ def review(
         if changed and not as_json:
             err.print(f"Saved the review of session {session_id}.", markup=False)
         show_session(opened, opened.get(session_id), as_json=as_json)
+    if listening is not None:
+        _play(*listening)
 
 
 def _confirm_comment(store: Store, session_id: int, text: str, at: str | None) -> None:
@@ -182,3 +207,54 @@ def _queue(store: Store, *, rep: str | None, as_json: bool) -> None:
         markup=False,
         soft_wrap=True,
     )
+
+
+# -- listening: --play and --play-comment N ----------------------------------
+
+
+def _check_listening(
+    play: bool, play_comment: int | None, *, changing: bool, session_id: int | None
+) -> None:
+    if not (play or play_comment is not None):
+        return
+    if play and play_comment is not None:
+        raise CoachError("--play plays from the start, --play-comment N from a comment: give one")
+    if session_id is None:
+        raise CoachError("say which session: coach review ID --play")
+    if changing:
+        raise CoachError("--play and --play-comment go alone: review first, then listen")
+
+
+def _listening(store: Store, session: Session, *, comment: int | None) -> tuple[Path, float, str]:
+    """What to play (checked before anything is shown): the audio, from where, and what it is."""
+    from coach.cli.playing import session_audio
+
+    audio = session_audio(session)
+    if comment is None:
+        return audio, 0.0, f"session {session.id}"
+    comments = store.comments(session.id)
+    if comment > len(comments):
+        have = (
+            "no comments"
+            if not comments
+            else f"{len(comments)} comment" + "s" * (len(comments) > 1)
+        )
+        raise CoachError(
+            f"--play-comment {comment}: session {session.id} has {have} — see coach review "
+            f"{session.id}"
+        )
+    chosen = comments[comment - 1]
+    start_s = chosen.at_s or 0.0  # a whole-take comment: from the start
+    text = " ".join(chosen.text.split())
+    about = text if len(text) <= 60 else text[:59].rstrip() + "…"
+    return audio, start_s, f"session {session.id} (comment {comment}: {about})"
+
+
+def _play(audio: Path, start_s: float, what: str) -> None:
+    from coach.cli.playing import play_take
+    from coach.rubric.checks import clock
+
+    # clamp: a comment may be pinned up to 0.5 s past the end; its last second plays then
+    stopped = play_take(audio, start_s=start_s, what=what, clamp=True)
+    if stopped is not None:
+        err.print(f"Stopped at {clock(stopped)}.", markup=False)

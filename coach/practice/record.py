@@ -1,6 +1,7 @@
 """Recording a take from the microphone: devices, a kill-safe take file, a live 16 kHz feed.
 
-The only module that talks to sounddevice (PortAudio).  The shape follows
+With :mod:`coach.practice.playback`, the only module that talks to sounddevice
+(PortAudio); both load it and close its streams with the functions here.  The shape follows
 sounddevice's ``rec_unlimited.py``: the PortAudio callback only queues copies
 of the blocks; a writer thread writes them to the take file, which is opened
 before the stream starts, so the take is on disk from the first block.  The
@@ -61,12 +62,41 @@ def audio_wedged() -> bool:
     return _WEDGED
 
 
-def _sounddevice() -> Any:
+def load_sounddevice() -> Any:
+    """The sounddevice module; without the PortAudio library, a :class:`RecordError` saying
+    what to install."""
     try:
         import sounddevice
     except OSError:  # sounddevice raises OSError when libportaudio cannot be loaded
         raise RecordError(_NO_PORTAUDIO) from None
     return sounddevice
+
+
+def close_stream(stream: Any, *, abort: bool = False) -> None:
+    """Stop (or ``abort``: drop what is queued) and close a stream, waiting at most
+    :data:`STOP_WAIT_S`.
+
+    When the audio server behind a device vanishes mid-stream, PortAudio's
+    stop can block for good.  What was recorded or played is what matters, so
+    the stream is stopped from a helper thread; if that does not return, it is
+    left behind and :func:`audio_wedged` tells the CLI to exit without
+    PortAudio's own clean-up (which would block the same way).
+    """
+    global _WEDGED
+    stopped = threading.Event()
+
+    def stop() -> None:
+        with contextlib.suppress(Exception):  # a vanished device may fail to stop
+            if abort:
+                stream.abort()
+            else:
+                stream.stop()
+            stream.close()
+        stopped.set()
+
+    threading.Thread(target=stop, name="coach-stop", daemon=True).start()
+    if not stopped.wait(STOP_WAIT_S):
+        _WEDGED = True
 
 
 # -- devices ---------------------------------------------------------------
@@ -86,7 +116,7 @@ class InputDevice:
 
 def input_devices() -> list[InputDevice]:
     """The input devices PortAudio sees, in its order, the default marked."""
-    sd = _sounddevice()
+    sd = load_sounddevice()
     default = sd.default.device[0]
     apis = [api["name"] for api in sd.query_hostapis()]
     return [
@@ -308,7 +338,7 @@ class Recorder:
     def __enter__(self) -> Recorder:
         from coach.speech.audio import Resampler
 
-        sd = _sounddevice()
+        sd = load_sounddevice()
         name = self.device.name
 
         def accepts(rate: int, channels: int) -> bool:
@@ -348,8 +378,8 @@ class Recorder:
         except sd.PortAudioError as exc:
             self._abandon()
             raise RecordError(
-                f"cannot open the microphone {name!r} ({_pa_reason(exc)}) — is another program "
-                "using it? Close that, or pick another with --device (coach devices)"
+                f"cannot open the microphone {name!r} ({portaudio_reason(exc)}) — is another "
+                "program using it? Close that, or pick another with --device (coach devices)"
             ) from None
         return self
 
@@ -384,26 +414,7 @@ class Recorder:
         return self.take
 
     def _stop_stream(self) -> None:
-        """Stop and close the stream, waiting at most :data:`STOP_WAIT_S`.
-
-        When the audio server behind a device vanishes mid-take, PortAudio's
-        stop can block for good.  The take is what matters, so it is stopped
-        from a helper thread; if that does not return, the stream is left
-        behind and :func:`audio_wedged` tells the CLI to exit without
-        PortAudio's own clean-up (which would block the same way).
-        """
-        global _WEDGED
-        stopped = threading.Event()
-
-        def stop() -> None:
-            with contextlib.suppress(Exception):  # a vanished device may fail to stop
-                self._stream.stop()
-                self._stream.close()
-            stopped.set()
-
-        threading.Thread(target=stop, name="coach-stop", daemon=True).start()
-        if not stopped.wait(STOP_WAIT_S):
-            _WEDGED = True
+        close_stream(self._stream)
 
     def _abandon(self) -> None:
         self._stopping = True
@@ -505,6 +516,6 @@ class Recorder:
         )
 
 
-def _pa_reason(exc: Exception) -> str:
+def portaudio_reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text.rstrip(".")

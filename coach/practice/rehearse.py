@@ -32,6 +32,7 @@ from coach.speech.transcribe import Transcript
 __all__ = [
     "ELEMENTS",
     "ElementResult",
+    "Replay",
     "ScriptComparison",
     "TakeDelta",
     "best_take",
@@ -275,12 +276,21 @@ def best_take(reports: Sequence[Report]) -> int:
     return max(range(len(reports)), key=lambda i: (reports[i].score, i))
 
 
-def parse_choice(answer: str | None, *, takes: int) -> int | str:
-    """What the rep typed after a take: "retake", "quit", the take to keep (0-based), or "again".
+@dataclass(frozen=True)
+class Replay:
+    """The rep asked to hear a take again: ``take`` is its index (0-based)."""
+
+    take: int
+
+
+def parse_choice(answer: str | None, *, takes: int) -> int | str | Replay:
+    """What the rep typed after a take: "retake", "quit", the take to keep (0-based),
+    a take to hear again (:class:`Replay`), or "again".
 
     Enter retakes; ``q`` (or end of input) quits, keeping the best take;
-    ``k`` keeps the best-scoring take; ``k N`` keeps take N (1 to ``takes``).
-    Anything else, or a take that does not exist, is "again": ask again.
+    ``k`` keeps the best-scoring take; ``k N`` keeps take N (1 to ``takes``);
+    ``p`` plays the last take back, ``p N`` take N.  Anything else, or a take
+    that does not exist, is "again": ask again.
     """
     if answer is None:
         return "quit"
@@ -291,10 +301,19 @@ def parse_choice(answer: str | None, *, takes: int) -> int | str:
         return "quit"
     if answer in ("k", "keep"):
         return "best"
+    if answer in ("p", "play"):
+        return Replay(takes - 1)
     head, _, rest = answer.partition(" ")
-    number = rest.strip() if head in ("k", "keep") else answer[1:] if answer[:1] == "k" else ""
-    if number.isdigit() and 1 <= int(number) <= takes:
-        return int(number) - 1
+    for letter, word in (("k", "keep"), ("p", "play")):
+        if head in (letter, word):
+            number = rest.strip()
+        elif answer[:1] == letter:
+            number = answer[1:]
+        else:
+            continue
+        if number.isdigit() and 1 <= int(number) <= takes:
+            return int(number) - 1 if letter == "k" else Replay(int(number) - 1)
+        return "again"
     return "again"
 
 

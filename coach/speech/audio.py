@@ -297,7 +297,7 @@ def _decode(container: object, stream: object, *, limit_s: float, path: str) -> 
 
 
 class Resampler:
-    """Streaming conversion of mono float32 blocks to :data:`SAMPLE_RATE`.
+    """Streaming conversion of mono float32 blocks to :data:`SAMPLE_RATE` (or ``to``).
 
     The same FFmpeg resampler :func:`load` uses, fed block by block (the
     microphone's blocks while a take is recorded), so a recorded take and the
@@ -307,17 +307,20 @@ class Resampler:
     ----------
     rate : int > 0
         Sample rate of the blocks, Hz.
+    to : int > 0
+        Sample rate of what comes out, Hz (another than 16 kHz: playing a take
+        on a device that refuses the file's rate).
     """
 
-    def __init__(self, rate: int) -> None:
-        if rate <= 0:
-            raise ValueError(f"rate must be a positive number of Hz, got {rate!r}")
+    def __init__(self, rate: int, *, to: int = SAMPLE_RATE) -> None:
+        if rate <= 0 or to <= 0:
+            raise ValueError(f"rates must be positive numbers of Hz, got {rate!r} and {to!r}")
         self.rate = rate
         self._resampler: av.AudioResampler | None = None
-        if rate != SAMPLE_RATE:
+        if rate != to:
             import av
 
-            self._resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
+            self._resampler = av.AudioResampler(format="fltp", layout="mono", rate=to)
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         """Resample one block, shape (n,) float32; returns what is ready, shape (m,)."""
@@ -345,6 +348,58 @@ class Resampler:
         if not out:
             return np.zeros(0, dtype=np.float32)
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A take file's samples from a moment to its end, at the file's own rate (for playing).
+
+    Attributes
+    ----------
+    samples : np.ndarray [shape=(n,), dtype=float32]
+        Mono (channels averaged), from ``start_s`` to the end.
+    rate : int
+        The file's sample rate, Hz.
+    start_s, duration_s : float
+        Where the span starts and how long the whole file is, seconds.
+    """
+
+    samples: np.ndarray
+    rate: int
+    start_s: float
+    duration_s: float
+
+
+def read_span(path: str | Path, *, start_s: float = 0.0) -> Span:
+    """Read a WAV or FLAC from ``start_s`` seconds to its end, as it is: no resampling.
+
+    What the coach writes (the store's FLAC copies, the takes ``coach record``
+    writes) is always one of the two; soundfile reads it.  A ``start_s`` at or
+    past the end gives an empty span whose ``duration_s`` says how long the
+    file is.
+
+    Raises
+    ------
+    AudioError
+        Missing, a folder, or not a WAV/FLAC soundfile can read.
+    """
+    import soundfile as sf
+
+    p = Path(path)
+    if not p.is_file():
+        raise AudioError(f"{path}: no such file")
+    if not start_s >= 0:  # NaN fails this too
+        raise AudioError(f"cannot start {path} at {start_s!r} s — give a moment from 0 on")
+    try:
+        with sf.SoundFile(str(p)) as f:
+            rate, frames = int(f.samplerate), int(f.frames)
+            first = min(frames, round(start_s * rate))
+            f.seek(first)
+            block = f.read(frames - first, dtype="float32", always_2d=True)
+    except (sf.SoundFileError, RuntimeError) as exc:  # sf.LibsndfileError is a RuntimeError
+        raise AudioError(f"{path} is not a WAV or FLAC file that can be played ({exc})") from exc
+    samples = np.ascontiguousarray(block.mean(axis=1) if block.shape[1] > 1 else block[:, 0])
+    return Span(samples=samples, rate=rate, start_s=start_s, duration_s=frames / rate)
 
 
 def write_flac(samples: np.ndarray, path: str | Path) -> None:

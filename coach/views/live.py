@@ -1,4 +1,5 @@
-"""The live view while recording: the clock against the target, the level meter, hints.
+"""The live views: while recording, the clock against the target, the level meter, hints;
+while a take plays back, where it has got to.
 
 Rich renderables only; :mod:`coach.cli.practice` shows them.
 """
@@ -58,3 +59,20 @@ def countdown_view(n: int, *, device: str) -> RenderableType:
     return Panel(
         Text(f"Recording in {n}…", style="bold"), title=f"Get ready — {device}", expand=False
     )
+
+
+def playback_view(position_s: float, duration_s: float, *, width: int = 30) -> RenderableType:
+    """One line while a take plays: ``▶ 0:14 / 0:28 ━━━━━━━━━━━━━━━───────────────``."""
+    from rich.text import Text
+
+    from coach.rubric.checks import clock
+
+    share = min(1.0, max(0.0, position_s / duration_s)) if duration_s > 0 else 1.0
+    filled = round(width * share)
+    text = Text()
+    text.append("▶ ", style="bold green")
+    text.append(f"{clock(position_s)} / {clock(duration_s)} ", style="bold")
+    text.append("━" * filled, style="green")
+    text.append("─" * (width - filled), style="dim")
+    text.append("  Ctrl-C stops", style="dim")
+    return text
