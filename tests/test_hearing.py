@@ -92,3 +92,35 @@ def test_the_same_samples_are_heard_alike_every_time(transcriber: Any, fixtures_
     y = load(fixtures_dir / "real" / "dev_nicolas_4_phone.flac").samples
     first = hear(transcriber, y, options=DecodeOptions())
     assert all(hear(transcriber, y, options=DecodeOptions()) == first for _ in range(2))
+
+
+def test_words_written_for_no_sound_are_dropped() -> None:
+    from coach.speech.transcribe import Transcript, Word, drop_invented
+
+    said = [Word("Call", 21.2, 21.9, 0.54), Word("me", 21.9, 22.2, 0.9)]
+    invented = [
+        Word("Call", 29.0, 29.1, 0.0),  # near-zero probability
+        Word("me", 29.1, 29.1, 0.022),  # no length, unlikely
+    ]
+    kept_short = Word("at", 22.3, 22.3, 0.9)  # squeezed onto an instant, but sure
+    words = (*said, kept_short, *invented)
+    out = drop_invented(Transcript(" ".join(w.text for w in words), words), 30.0)
+    assert out.words == (*said, kept_short)
+    assert out.text == "Call me at"
+
+
+@pytest.mark.model
+def test_a_take_over_30_s_keeps_no_invented_words(transcriber: Any, fixtures_dir: Path) -> None:
+    """base writes "Call me back at" again at 29.0-29.7 s, p 0.000-0.025 (#15)."""
+    from coach.speech.audio import load
+    from coach.speech.hearing import hear
+    from coach.speech.numbers import find_phone_numbers
+    from coach.speech.transcribe import DecodeOptions
+
+    y = load(fixtures_dir / "real" / "long_jackson_clean.flac").samples
+    assert y.size / SAMPLE_RATE > 30
+    words = hear(transcriber, y, options=DecodeOptions()).words
+    assert len(find_phone_numbers(words)) == 2
+    assert all(w.end - w.start >= 0.02 or w.probability >= 0.5 for w in words)
+    assert all(w.probability >= 0.01 for w in words)
+    assert sum(w.text.lower().startswith("call") for w in words) == 1

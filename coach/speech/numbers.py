@@ -543,6 +543,8 @@ def _classify(digits: str, *, international: bool, region: str) -> tuple[str, in
 REHEAR_MAX_S = 15.0
 #: how far before the number that stretch may start (the words leading to it), seconds
 REHEAR_LEAD_S = 5.0
+#: how far past the number's last word that stretch may run, seconds
+NUMBER_TAIL_S = 1.0
 #: the prompt for that second hearing: a number written in groups primes Whisper to write
 #: every digit of one; its digits share no run with a real number's ("555", "0134")
 NUMBER_PROMPT = "Call me at 212-867-4903."
@@ -598,7 +600,8 @@ def number_stretch(
 
     From the sentence's start (at most :data:`REHEAR_LEAD_S` before the
     number) to the word after the number.  Returns the first word's index and
-    the stretch's start and end, seconds (``take_s``: the take's length).
+    the stretch's start and end, seconds (``take_s``: the take's length); the
+    end is at most :data:`NUMBER_TAIL_S` after the number's last word.
     """
     first, _ = sentence_of(words, number.first_word, number.last_word)
     while first < number.first_word and number.start - words[first].start > REHEAR_LEAD_S:
@@ -606,7 +609,8 @@ def number_stretch(
     last = number.last_word
     start = words[first - 1].end if first else 0.0
     end = words[last + 1].start if last + 1 < len(words) else take_s
-    return first, start, end
+    # Not on into a long silence after the number: its sound is over by then.
+    return first, start, min(end, words[last].end + NUMBER_TAIL_S)
 
 
 def sentence_of(words: Sequence[Word], first: int, last: int) -> tuple[int, int]:

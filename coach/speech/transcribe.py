@@ -133,6 +133,12 @@ TAIL_GAP_S = 2.0
 TAIL_SLACK_S = 0.3
 #: a word this unlikely that runs on past the speech is invented (a repeated number, p 0.02)
 INVENTED_P = 0.1
+#: a word this unlikely is invented wherever it is (base's repeated sentence: p 0.000-0.003)
+NEAR_ZERO_P = 0.01
+#: a word shorter than this was stamped on one instant, seconds
+ZERO_LENGTH_S = 0.02
+#: a word of no length is invented unless at least this likely
+ZERO_LENGTH_P = 0.5
 
 
 def recover_tail(
@@ -148,14 +154,14 @@ def recover_tail(
     Whisper occasionally ends a decode early, dropping the last sentence —
     often the one with the callback number — or jumps to the end of the
     window and stamps the rest of a sentence there, over silence.  Words
-    that start over the silence after the speech are dropped, and when
+    it wrote for no speech are dropped (:func:`drop_invented`), and when
     speech goes on :data:`TAIL_GAP_S` past the last word left, only that
     uncovered tail of ``audio`` (16 kHz) is decoded again: with the
     hotwords first (they keep the names right), and without them when the
     hotwords' prompt stops the tail early too.  ``speech_end_s`` is where
     the speech ends, seconds from ``audio``'s start.
     """
-    said = _before(transcript, speech_end_s)
+    said = drop_invented(transcript, speech_end_s)
     heard_end = said.words[-1].end if said.words else 0.0
     if speech_end_s - heard_end < TAIL_GAP_S:
         return said
@@ -163,7 +169,7 @@ def recover_tail(
     rest = audio[int(start * SAMPLE_RATE) :]
     tail = Transcript("", ())
     for hotwords in dict.fromkeys((options.hotwords, None)):
-        tail = _before(
+        tail = drop_invented(
             shift(model.transcribe(rest, options=replace(options, hotwords=hotwords)), start),
             speech_end_s,
         )
@@ -173,15 +179,33 @@ def recover_tail(
     return merge([said, tail])
 
 
-def _before(transcript: Transcript, end_s: float) -> Transcript:
-    """``transcript`` without the words over the silence after ``end_s`` (or invented into it)."""
-    said = tuple(
-        w
-        for w in transcript.words
-        if w.start < end_s + TAIL_SLACK_S
-        # a near-certain guess that runs on into the silence: a repeated phrase Whisper invented
-        and not (w.probability < INVENTED_P and w.end > end_s + TAIL_SLACK_S)
-    )
+def drop_invented(transcript: Transcript, end_s: float) -> Transcript:
+    """``transcript`` without the words Whisper wrote for no speech.
+
+    On a 30.3 s real take ``base`` wrote "Call me back at" a second time at
+    29.0-29.7 s, the words stamped on single instants with probability
+    0.000-0.025; kept, they made pace and word error wrong (issue 15).
+    Dropped, before any metric or verdict sees them:
+
+    * words starting over the silence after ``end_s`` (where the speech
+      ends, seconds), and unlikely words (p < :data:`INVENTED_P`) that run on
+      into it;
+    * words of near-zero probability (< :data:`NEAR_ZERO_P`), anywhere;
+    * words of no length (< :data:`ZERO_LENGTH_S`) that are not likely
+      (p < :data:`ZERO_LENGTH_P`) — a real word squeezed onto one instant
+      keeps a high probability.
+    """
+
+    def heard(w: Word) -> bool:
+        if w.start >= end_s + TAIL_SLACK_S:
+            return False
+        if w.probability < INVENTED_P and w.end > end_s + TAIL_SLACK_S:
+            return False  # a guess that runs on into the silence: a phrase repeated
+        if w.probability < NEAR_ZERO_P:
+            return False
+        return w.end - w.start >= ZERO_LENGTH_S or w.probability >= ZERO_LENGTH_P
+
+    said = tuple(w for w in transcript.words if heard(w))
     if len(said) == len(transcript.words):
         return transcript
     return replace(transcript, text=" ".join(w.text for w in said), words=said)
