@@ -8,7 +8,9 @@ digit or two away from the rep's own (:data:`MAX_EDITS`), the stretch of audio
 around it is read again with both texts forced
 (:meth:`coach.speech.transcribe.Transcriber.likelihoods`), each written the
 ways Whisper writes numbers, and the rep's number replaces the heard one only
-when the model itself finds it the better fit.  Nothing primes the decoding:
+when the model itself finds it the better fit — better than what was heard
+and better than every number one swap of two digits away from it (:func:`swaps`,
+the commonest slip of a rep's tongue).  Nothing primes the decoding:
 a number the rep really said wrong fits the sound worse than what was heard
 and stays as heard (measured on near-miss variants, bench/RESULTS.md).
 """
@@ -45,6 +47,15 @@ def written_forms(digits: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+def swaps(digits: str) -> list[str]:
+    """Every number made from ``digits`` by swapping two different neighbours."""
+    return [
+        digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
+        for i in range(len(digits) - 1)
+        if digits[i] != digits[i + 1]
+    ]
+
+
 def verify_numbers(
     transcript: Transcript, audio: np.ndarray, *, model: Transcriber, expected: str | None
 ) -> Transcript:
@@ -78,13 +89,17 @@ def verify_numbers(
         stop = trail.group() if trail else ""
         heard = [said, *(f + stop for f in written_forms(number.digits))]
         mine = [f + stop for f in written_forms(expected)]
-        fits = model.likelihoods(
-            audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)],
-            [f"{lead} {text}".strip() for text in (*heard, *mine)],
-        )
+        clip = audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
+        fits = model.likelihoods(clip, [f"{lead} {text}".strip() for text in (*heard, *mine)])
         best_heard = max(fits[: len(heard)])
         best_mine = max(range(len(mine)), key=lambda i: fits[len(heard) + i])
         if fits[len(heard) + best_mine] <= best_heard:
+            continue
+        # The commonest slip is two digits swapped: the rep's number must fit better
+        # than every number one swap from it, or it was not what was said.
+        slips = [written_forms(s)[best_mine] + stop for s in swaps(expected)]
+        rivals = model.likelihoods(clip, [f"{lead} {text}".strip() for text in slips])
+        if rivals and fits[len(heard) + best_mine] <= max(rivals):
             continue
         new = _spread(
             mine[best_mine],
