@@ -193,7 +193,7 @@ def test_counts_below_the_minimum_rates_from_it_and_arrows_from_two_halves_of_it
     if count < 2 * MIN_TAKES:
         assert rep.score_trend is None and hook.trend is None and rep.halves is None
         assert not any(mark in view for mark in "↑↓→")
-        assert trend_line == f" score trend  from {2 * MIN_TAKES} takes"
+        assert trend_line == f" score trend  shown from {2 * MIN_TAKES} takes ({MIN_TAKES} a half)"
         assert data["score_trend"] is None and data["checks"][0]["trend"] is None
         assert [p["label"] for p in data["periods"]] == ["all"]
     else:
@@ -409,7 +409,7 @@ def test_progress_text_and_json_tell_the_same_numbers(team_store: Path) -> None:
         else:
             assert f"avg {rep['average_score']:.0f}  best {rep['best_score']}" in line
         if rep["score_trend"] is None:
-            assert trend_line == " score trend  from 6 takes"
+            assert trend_line == " score trend  shown from 6 takes (3 a half)"
         else:
             earlier, recent = (f"{p['average_score']:.0f}" for p in rep["periods"])
             mark = {"up": "↑", "down": "↓", "flat": "→"}[rep["score_trend"]]

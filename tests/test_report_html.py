@@ -325,7 +325,7 @@ def test_report_numbers_follow_the_trend_and_minimum_rules(tmp_path: Path) -> No
     )
     # Two takes: a count where the average would be, no trend, no arrow.
     assert '<td class="num muted" title="an average needs 3 takes">2 takes</td>' in pat.group()
-    assert "from 6 takes" in pat.group()
+    assert "shown from 6 takes (3 a half)" in pat.group()
     assert not re.search("[↑↓→]", pat.group())
     assert "Trend: the recent half of the takes against the earlier half" in page
     # The team's eight takes split 4 / 4, each half with a rate and the arrow between.

@@ -291,7 +291,7 @@ def score_trend_html(rep: RepProgress) -> str:
     """``earlier 58 → recent 83 ↑``: the two means the arrow compares, or when it will come."""
     halves = rep.halves
     if halves is None:
-        return f'<span class="muted">from {2 * MIN_TAKES} takes</span>'
+        return f'<span class="muted">shown from {2 * MIN_TAKES} takes ({MIN_TAKES} a half)</span>'
     sides = [f"{p.label} {_period_score(p)}" for p in halves]
     return f"{sides[0]} → {sides[1]} {_trend(rep.score_trend)}".rstrip()
 

@@ -88,7 +88,7 @@ def score_trend_text(rep: RepProgress) -> Text:
     text = Text(" score trend  ")
     halves = rep.halves
     if halves is None:
-        text.append(f"from {2 * MIN_TAKES} takes", style="dim")
+        text.append(f"shown from {2 * MIN_TAKES} takes ({MIN_TAKES} a half)", style="dim")
         return text
     for i, period in enumerate(halves):
         text.append(" → " if i else "")
