@@ -88,6 +88,7 @@ def corpora() -> tuple[Corpus, ...]:
     return (
         Corpus("dev", BLIND / "dev.toml"),
         Corpus("dev 2", BLIND / "dev2.toml"),
+        Corpus("dev 3", BLIND / "dev3.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )
@@ -263,7 +264,7 @@ def section() -> Section:
     by_name = {c.name: c for c in corpora()}
     for name, verdicts in results.items():
         s.tables.append(scores_table(by_name[name], verdicts, took[name]))
-    s.tables.append(disagreements_table(results["dev"] + results["dev 2"]))
+    s.tables.append(disagreements_table(results["dev"] + results["dev 2"] + results["dev 3"]))
     for name, verdicts in results.items():
         total = Scores.of(verdicts)
         s.summary.append(
