@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -297,12 +297,13 @@ class Transcriber:
                     words.append(word)
         return Transcript(text=" ".join(texts).strip(), words=tuple(words), language=info.language)
 
-    def likelihoods(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
-        """How well each text fits ``audio``, by the model's own measure.
+    def reader(self, audio: np.ndarray) -> Callable[[Sequence[str]], list[float]]:
+        """A function telling how well each of some texts fits ``audio``, by the model's measure.
 
-        The mean log-probability of the text's tokens when Whisper is made to
+        The mean log-probability of a text's tokens when Whisper is made to
         read it (teacher forcing, no timestamps) — the quantity its beam search
-        ranks hypotheses by.  ``audio`` is 16 kHz and at most 30 s (one window).
+        ranks hypotheses by.  ``audio`` (16 kHz, at most 30 s: one window) is
+        encoded once, here; each text then costs one forced pass of the decoder.
         """
         import numpy as np
         from faster_whisper.audio import pad_or_trim
@@ -316,10 +317,14 @@ class Transcriber:
             fw.hf_tokenizer, fw.model.is_multilingual, task="transcribe", language="en"
         )
         start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-        out = []
-        for text in texts:
-            tokens = tokenizer.encode(" " + text.strip())
-            (result,) = fw.model.align(encoded, start, [tokens], frames)
-            probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12)
-            out.append(float(np.log(probs).mean()))
-        return out
+
+        def fits(texts: Sequence[str]) -> list[float]:
+            out = []
+            for text in texts:
+                tokens = tokenizer.encode(" " + text.strip())
+                (result,) = fw.model.align(encoded, start, [tokens], frames)
+                probs = np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12)
+                out.append(float(np.log(probs).mean()))
+            return out
+
+        return fits
