@@ -38,7 +38,7 @@ from coach.practice.rehearse import Replay, parse_choice
 from coach.speech.audio import SAMPLE_RATE, load, read_span
 from coach.team.store import Store
 from tests.scripts import script_report
-from tests.test_record import VirtualMic, _down, _missing, _unavailable, _up
+from tests.test_record import VirtualMic, _down, _missing, _no_devices, _unavailable, _up
 
 ROOT = Path(__file__).resolve().parent.parent
 TAKE = ROOT / "audio_fixtures" / "t1_good_slt.flac"  # 28.08 s, speech throughout
@@ -865,21 +865,7 @@ def test_an_output_gone_mid_take_is_one_error_not_a_hang(tmp_path: Path, take: n
 
 @pytest.mark.mic
 def test_no_output_device_through_portaudio(tmp_path: Path, take: np.ndarray) -> None:
-    reason = _missing()
-    if reason:
-        _unavailable(reason)
-    # No PulseAudio server to reach: on a machine without a sound card PortAudio sees nothing.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
-    env.update(PULSE_SERVER=f"unix:{tmp_path}/nothing-here", COACH_HOME=str(tmp_path))
-    listed = subprocess.run(
-        [sys.executable, "-c", "import sounddevice as sd; print(len(sd.query_devices()))"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if listed.stdout.strip() != "0":
-        pytest.skip("this machine has a sound card, so it always has an output device")
+    env = _no_devices(tmp_path)
     session = _save(tmp_path, take[: 2 * SAMPLE_RATE])
     proc = subprocess.run(
         [sys.executable, "-m", "coach", "play", str(session), "--at", "0:01"],

@@ -385,6 +385,26 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _no_devices(tmp_path: Path) -> dict[str, str]:
+    """An environment in which PortAudio sees no device at all (skips on a machine with a card)."""
+    reason = _missing()
+    if reason:
+        _unavailable(reason)
+    # No PulseAudio server to reach: on a machine without a sound card PortAudio sees nothing.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    env.update(PULSE_SERVER=f"unix:{tmp_path}/nothing-here", COACH_HOME=str(tmp_path))
+    listed = subprocess.run(
+        [sys.executable, "-c", "import sounddevice as sd; print(len(sd.query_devices()))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if listed.stdout.strip() != "0":
+        pytest.skip("this machine has a sound card, so it always has a device")
+    return env
+
+
 @dataclass
 class VirtualMic:
     """A running ``scripts/virtual-mic`` server: the env to reach it, and a player."""
@@ -715,21 +735,7 @@ def test_without_portaudio_the_error_says_what_to_install(tmp_path: Path) -> Non
 
 @pytest.mark.mic
 def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
-    reason = _missing()
-    if reason:
-        _unavailable(reason)
-    # No PulseAudio server to reach: on a machine without a sound card PortAudio sees nothing.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
-    env.update(PULSE_SERVER=f"unix:{tmp_path}/nothing-here", COACH_HOME=str(tmp_path))
-    listed = subprocess.run(
-        [sys.executable, "-c", "import sounddevice as sd; print(len(sd.query_devices()))"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if listed.stdout.strip() != "0":
-        pytest.skip("this machine has a sound card, so it always has an input device")
+    env = _no_devices(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "coach", "record", "--max-seconds", "2"],
         env=env,
