@@ -23,7 +23,7 @@ from coach.rubric.checks import Take
 from coach.rubric.config import load_rubric
 from coach.speech.acoustics import Acoustics
 from coach.speech.numbers import find_phone_numbers
-from coach.speech.transcribe import Transcript, Word
+from coach.speech.transcribe import Transcript
 from coach.views.terminal import (
     checks_table,
     compact_view,
@@ -32,6 +32,7 @@ from coach.views.terminal import (
     report_view,
     summary_table,
 )
+from tests.test_rules_audio import words_at
 
 RUBRIC = load_rubric()
 
@@ -57,12 +58,8 @@ def recorded(
     phone number takes 3.5 s, as when read in groups); ``trail`` seconds of
     quiet follow the last one.
     """
-    words: list[Word] = []
-    t = lead
-    for token in text.split():
-        length = 3.5 if token.count("-") == 2 else per_word
-        words.append(Word(token, round(t, 3), round(t + length, 3)))
-        t += length
+    words = words_at(text, start=lead, per_word=per_word)
+    t = words[-1].end if words else lead
     sounds = Acoustics(
         duration_s=round(t + trail, 3),
         speech_s=round(t - lead, 3),
