@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import tomllib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.vmic import VirtualMic, down, missing, restart_if_gone, unavailable, up
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
@@ -38,6 +42,31 @@ def transcriber() -> Any:
     from coach.speech.transcribe import Transcriber
 
     return Transcriber(str(models.resolve("base")), name="base")
+
+
+@pytest.fixture(scope="session")
+def _session_mic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualMic]:
+    reason = missing()
+    if reason:
+        unavailable(reason)
+    # A short path: a unix socket's path has a limit of ~107 bytes.
+    mic = up(tmp_path_factory.mktemp("vmic"))
+    yield mic
+    down(mic)
+
+
+@pytest.fixture
+def vmic(_session_mic: VirtualMic) -> Iterator[VirtualMic]:
+    """The run's one virtual microphone, running; nothing still plays into it after a test.
+
+    A server that went away between tests is started again, with a warning that carries
+    its log, so one lost server cannot fail every microphone test after it.
+    """
+    said = restart_if_gone(_session_mic)
+    if said is not None:
+        warnings.warn(f"the virtual microphone's server had gone away; log:\n{said}", stacklevel=1)
+    yield _session_mic
+    _session_mic.stop_players()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -38,7 +38,9 @@ from coach.practice.rehearse import Replay, parse_choice
 from coach.speech.audio import SAMPLE_RATE, load, read_span
 from coach.team.store import Store
 from tests.scripts import script_report
-from tests.test_record import VirtualMic, _down, _missing, _no_devices, _unavailable, _up
+from tests.vmic import VirtualMic, missing, no_devices, unavailable
+from tests.vmic import down as _down
+from tests.vmic import up as _up
 
 ROOT = Path(__file__).resolve().parent.parent
 TAKE = ROOT / "audio_fixtures" / "t1_good_slt.flac"  # 28.08 s, speech throughout
@@ -549,20 +551,10 @@ def test_a_take_that_cannot_be_played_does_not_end_the_rehearsal(
 # -- through the virtual microphone's sink -------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _module_mic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualMic]:
-    reason = _missing()
-    if reason:
-        _unavailable(reason)
-    mic = _up(tmp_path_factory.mktemp("vmic"))
-    yield mic
-    _down(mic)
-
-
 @pytest.fixture
-def sink(_module_mic: VirtualMic) -> Iterator[VirtualMic]:
-    yield _module_mic
-    _module_mic.stop_players()
+def sink(vmic: VirtualMic) -> VirtualMic:
+    """The run's virtual microphone, whose sink is where the coach plays."""
+    return vmic
 
 
 @contextmanager
@@ -832,9 +824,9 @@ def test_p_after_a_recorded_take_plays_that_take(
 
 @pytest.mark.mic
 def test_an_output_gone_mid_take_is_one_error_not_a_hang(tmp_path: Path, take: np.ndarray) -> None:
-    reason = _missing()
+    reason = missing()
     if reason:
-        _unavailable(reason)
+        unavailable(reason)
     home = tmp_path / "home"
     session = _save(home, take)
     mic = _up(tmp_path / "vm")  # its own server, to pull the plug on
@@ -865,7 +857,7 @@ def test_an_output_gone_mid_take_is_one_error_not_a_hang(tmp_path: Path, take: n
 
 @pytest.mark.mic
 def test_no_output_device_through_portaudio(tmp_path: Path, take: np.ndarray) -> None:
-    env = _no_devices(tmp_path)
+    env = no_devices(tmp_path)
     session = _save(tmp_path, take[: 2 * SAMPLE_RATE])
     proc = subprocess.run(
         [sys.executable, "-m", "coach", "play", str(session), "--at", "0:01"],

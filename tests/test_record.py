@@ -13,7 +13,6 @@ The piece-cutting logic is tested on generated signals, with no device.
 
 from __future__ import annotations
 
-import ctypes.util
 import json
 import os
 import shutil
@@ -22,8 +21,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +40,10 @@ from coach.practice.record import (
 from coach.speech.audio import SAMPLE_RATE, load
 from coach.speech.transcribe import DecodeOptions, Transcript, Word, merge, shift
 from coach.views.live import clock_style, level_bar, live_view
+from tests.vmic import ROOT, VMIC, VirtualMic, missing, no_devices, unavailable
+from tests.vmic import down as _down
+from tests.vmic import up as _up
 
-ROOT = Path(__file__).resolve().parent.parent
-VMIC = ROOT / "scripts" / "virtual-mic"
 NUMBER = "4155550134"
 
 
@@ -370,108 +369,6 @@ def test_a_number_not_heard_whole_is_heard_again(transcriber: Any, fixtures_dir:
 # -- the real audio path -----------------------------------------------------
 
 
-def _missing() -> str | None:
-    tools = [t for t in ("pulseaudio", "pactl", "paplay") if shutil.which(t) is None]
-    if tools:
-        return f"{', '.join(tools)} not found — apt install pulseaudio pulseaudio-utils"
-    if ctypes.util.find_library("portaudio") is None:
-        return "PortAudio not found — apt install libportaudio2"
-    return None
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"the microphone tests must run under CI: {reason}")
-    pytest.skip(reason)
-
-
-def _no_devices(tmp_path: Path) -> dict[str, str]:
-    """An environment in which PortAudio sees no device at all (skips on a machine with a card)."""
-    reason = _missing()
-    if reason:
-        _unavailable(reason)
-    # No PulseAudio server to reach: on a machine without a sound card PortAudio sees nothing.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
-    env.update(PULSE_SERVER=f"unix:{tmp_path}/nothing-here", COACH_HOME=str(tmp_path))
-    listed = subprocess.run(
-        [sys.executable, "-c", "import sounddevice as sd; print(len(sd.query_devices()))"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    if listed.stdout.strip() != "0":
-        pytest.skip("this machine has a sound card, so it always has a device")
-    return env
-
-
-@dataclass
-class VirtualMic:
-    """A running ``scripts/virtual-mic`` server: the env to reach it, and a player."""
-
-    folder: Path
-    players: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
-        env.update(COACH_VMIC_DIR=str(self.folder), PULSE_SERVER=f"unix:{self.folder}/native")
-        env.update(extra)
-        return env
-
-    def play(self, path: Path) -> subprocess.Popen[bytes]:
-        player = subprocess.Popen(
-            [str(VMIC), "play", str(path)], env=self.env(), stdin=subprocess.DEVNULL
-        )
-        self.players.append(player)
-        return player
-
-    def stop_players(self) -> None:
-        for player in self.players:
-            if player.poll() is None:
-                player.terminate()
-            player.wait(timeout=10)
-        self.players.clear()
-
-
-def _up(folder: Path) -> VirtualMic:
-    mic = VirtualMic(folder)
-    proc = subprocess.run(
-        [str(VMIC), "up"],
-        env=mic.env(COACH_VMIC_IDLE="120"),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        _unavailable(f"scripts/virtual-mic up failed: {proc.stderr.strip()}")
-    return mic
-
-
-def _down(mic: VirtualMic) -> None:
-    mic.stop_players()
-    subprocess.run([str(VMIC), "down"], env=mic.env(), check=False, timeout=30)
-
-
-@pytest.fixture(scope="session")
-def _session_mic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualMic]:
-    reason = _missing()
-    if reason:
-        _unavailable(reason)
-    # A short path: a unix socket's path has a limit of ~107 bytes.
-    mic = _up(tmp_path_factory.mktemp("vmic"))
-    yield mic
-    _down(mic)
-
-
-@pytest.fixture
-def vmic(_session_mic: VirtualMic) -> Iterator[VirtualMic]:
-    """The session's virtual microphone; nothing still plays into it after a test."""
-    yield _session_mic
-    _session_mic.stop_players()
-
-
 #: a generous bound on one coach run: a loaded machine decodes far slower than real time
 RUN_TIMEOUT_S = 300.0
 
@@ -688,9 +585,9 @@ def test_ctrl_c_stops_the_take_and_scores_it(
 def test_a_microphone_gone_mid_take_keeps_what_was_recorded(
     tmp_path: Path, fixtures_dir: Path
 ) -> None:
-    reason = _missing()
+    reason = missing()
     if reason:
-        _unavailable(reason)
+        unavailable(reason)
     mic = _up(tmp_path / "vm")  # its own server, to pull the plug on
     try:
         run = record(mic, tmp_path / "home", "--max-seconds", "60")
@@ -735,7 +632,7 @@ def test_without_portaudio_the_error_says_what_to_install(tmp_path: Path) -> Non
 
 @pytest.mark.mic
 def test_no_input_device_is_one_clear_line(tmp_path: Path) -> None:
-    env = _no_devices(tmp_path)
+    env = no_devices(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "coach", "record", "--max-seconds", "2"],
         env=env,
