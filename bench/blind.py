@@ -89,6 +89,7 @@ def corpora() -> tuple[Corpus, ...]:
         Corpus("dev", BLIND / "dev.toml"),
         Corpus("dev 2", BLIND / "dev2.toml"),
         Corpus("dev 3", BLIND / "dev3.toml"),
+        Corpus("dev 4", BLIND / "dev4.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )
@@ -264,7 +265,8 @@ def section() -> Section:
     by_name = {c.name: c for c in corpora()}
     for name, verdicts in results.items():
         s.tables.append(scores_table(by_name[name], verdicts, took[name]))
-    s.tables.append(disagreements_table(results["dev"] + results["dev 2"] + results["dev 3"]))
+    dev = [v for name, verdicts in results.items() if name.startswith("dev") for v in verdicts]
+    s.tables.append(disagreements_table(dev))
     for name, verdicts in results.items():
         total = Scores.of(verdicts)
         s.summary.append(
