@@ -227,6 +227,98 @@ def test_phrasings_from_the_dev_half(touch: int, text: str, check: str, want: st
     assert _status(touch, text, check) == want
 
 
+@pytest.mark.parametrize(
+    ("touch", "text", "check", "want"),
+    [
+        # "last time I called" is the previous call, not the last one
+        (
+            3,
+            HI + "Last time I called I mentioned Globex. Call me at 415-555-0134.",
+            "touch_wording",
+            "fail",
+        ),
+        # "the last you'll hear from me until the new year" promises more
+        (
+            3,
+            HI
+            + "That's the last you'll hear from me until the new year, so I'll leave it with you. "
+            "Call me at 415-555-0134.",
+            "touch_wording",
+            "fail",
+        ),
+        # a change that happens again is news, not a refer-back
+        (
+            2,
+            HI
+            + "Carrier fuel surcharges change again in January. Globex found nine errors in their "
+            "first month. Call me at 415-555-0134.",
+            "touch_wording",
+            "warn",
+        ),
+        # the prospect's own company is not a peer customer
+        (
+            1,
+            HI + "We're rather good at saving firms like Acme a few quid. Call me at 415-555-0134.",
+            "hook",
+            "warn",
+        ),
+        # "it's up to you" is a hand-off, not a result ("down to 5 hours")
+        (
+            3,
+            HI + "I've left you a couple of messages and this is the last one. If you ever want to "
+            "talk it's up to you. Call me at 415-555-0134.",
+            "hook",
+            "fail",
+        ),
+        # "touch base" as the opener is a check-in, and a first voicemail may still say it
+        (
+            1,
+            HI + "Just reaching out to touch base. Globex halved their invoice time.",
+            "opening",
+            "fail",
+        ),
+        (
+            1,
+            HI + "Just reaching out to touch base. Globex halved their invoice time.",
+            "touch_wording",
+            "pass",
+        ),
+        # following up on a named earlier message refers back; "just circling back" checks in
+        (
+            2,
+            "Hi Dana, Chris again from Northwind Logistics, following up on my voicemail from "
+            "Monday. New since then: Globex caught 9 overcharges. Call me at 415-555-0134.",
+            "opening",
+            "pass",
+        ),
+        (
+            2,
+            "Hi Dana, Chris from Northwind Logistics, just circling back on my voicemail. "
+            "Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+        # "did you receive it?" after saying a message was sent
+        (
+            2,
+            HI + "I had sent you one mail last week regarding our system, did you receive it?",
+            "opening",
+            "fail",
+        ),
+        # the number "reaches me": an ask with its means
+        (
+            3,
+            HI + "This is my last message about the invoices; whenever suits you, the line that "
+            "reaches me is 415-555-0134.",
+            "call_to_action",
+            "pass",
+        ),
+    ],
+)
+def test_phrasings_from_the_fourth_dev_file(touch: int, text: str, check: str, want: str) -> None:
+    assert _status(touch, text, check) == want
+
+
 def test_evidence_names_the_phrase_that_decided() -> None:
     context = Context(touch=2, rep=REP, prospect=PROSPECT, offer=OFFER)
     text = HI + "Did you get my email? Call me at 415-555-0134."

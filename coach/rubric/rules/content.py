@@ -162,13 +162,24 @@ def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
         )
         if not any(i in numbers for i in range(m.first, m.last + 1))
     ]
-    peers = [m for m in take.find(cfg.patterns("peer_patterns")) if m.words[-1].text[:1].isupper()]
+    # A peer is a customer by name — not the prospect ("firms like Acme" to Acme's VP).
+    own = {w.lower() for w in re.findall(r"[\w&]+", take.context.prospect.company or "")}
+    peers = [
+        m
+        for m in take.find(cfg.patterns("peer_patterns"))
+        if m.words[-1].text[:1].isupper() and _bare(m.words[-1].text) not in own
+    ]
     proof = take.context.offer.proof
     if proof:
         # A peer customer named on the card ("Globex went from 10 to 5 hours").
         for name in re.findall(r"\b[A-Z][\w&]+(?: [A-Z][\w&]+)*", proof):
             peers.extend(take.find_name(name, min_ratio=cfg.num("min_ratio"), first_word_min=5))
     return sorted(quantities + peers, key=lambda m: m.first)
+
+
+def _bare(word: str) -> str:
+    """A word without its punctuation or possessive, lower case ("Acme's," → "acme")."""
+    return re.sub(r"(?:'s)?\W*$", "", word).lower()
 
 
 def _benefits(take: Take, cfg: CheckConfig) -> list[Match]:
