@@ -90,6 +90,7 @@ def corpora() -> tuple[Corpus, ...]:
         Corpus("dev 2", BLIND / "dev2.toml"),
         Corpus("dev 3", BLIND / "dev3.toml"),
         Corpus("dev 4", BLIND / "dev4.toml"),
+        Corpus("dev 5", BLIND / "dev5.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )
