@@ -319,6 +319,66 @@ def test_phrasings_from_the_fourth_dev_file(touch: int, text: str, check: str, w
     assert _status(touch, text, check) == want
 
 
+@pytest.mark.parametrize(
+    ("touch", "text", "check", "want"),
+    [
+        # the prospect's own figures are homework, not proof of a result
+        (
+            1,
+            HI + "I see Acme ships about 2,000 freight loads a month. Call me at 415-555-0134.",
+            "hook",
+            "fail",
+        ),
+        (
+            1,
+            HI + "Your team checks around 2,000 carrier invoices every month. Globex cut that "
+            "from 10 to 5 hours. Call me at 415-555-0134.",
+            "hook",
+            "pass",
+        ),
+        # how long the vendor has been around is no result for the prospect
+        (
+            1,
+            HI + "We've been in business forty years. Call me at 415-555-0134.",
+            "hook",
+            "fail",
+        ),
+        # a vendor describing itself is a claim any vendor could make
+        (
+            1,
+            HI + "I'm calling about your freight bills. We're a proactive, best-of-breed "
+            "partner. Call me at 415-555-0134.",
+            "hook",
+            "warn",
+        ),
+        # "nothing new to add" brings nothing new
+        (
+            2,
+            HI + "Picking up the thread from my message last week. Nothing new to add, I just "
+            "didn't want it to go cold. Call me at 415-555-0134.",
+            "touch_wording",
+            "fail",
+        ),
+        # did-you-get in other words
+        (
+            2,
+            HI + "Did you ever get my emails about the invoices? Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+        (
+            2,
+            HI + "I've sent you a couple of emails over the last week. Did they reach you okay? "
+            "Call me at 415-555-0134.",
+            "opening",
+            "fail",
+        ),
+    ],
+)
+def test_phrasings_from_the_fifth_dev_file(touch: int, text: str, check: str, want: str) -> None:
+    assert _status(touch, text, check) == want
+
+
 def test_evidence_names_the_phrase_that_decided() -> None:
     context = Context(touch=2, rep=REP, prospect=PROSPECT, offer=OFFER)
     text = HI + "Did you get my email? Call me at 415-555-0134."
@@ -326,7 +386,7 @@ def test_evidence_names_the_phrase_that_decided() -> None:
     opening = next(c for c in report.checks if c.id == "opening")
     # the lexicon is opened: the very phrase inside {did_you_get} that matched
     assert opening.evidence[0].phrase.startswith(
-        "opening.did_you_get_patterns: {did_you_get} did you (get|receive"
+        "opening.did_you_get_patterns: {did_you_get} did you [ever|actually] (get|receive"
     )
     assert opening.evidence[0].text == "Did you get my email?"
 

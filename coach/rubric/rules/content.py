@@ -155,15 +155,23 @@ def purpose(take: Take, cfg: CheckConfig) -> Check:
 
 def _proof(take: Take, cfg: CheckConfig) -> list[Match]:
     numbers = take.number_words()
+    # The prospect's own figures ("Acme ships 2,000 loads", "your team checks 2,000
+    # invoices") show the rep did their homework — personalization, not a result.
+    own = {w.lower() for w in re.findall(r"[\w&]+", take.context.prospect.company or "")}
+    theirs = own | {"your", "you're"}
+    words = take.transcript.words
     quantities = [
         m
         for m in take.find_except(
             cfg.patterns("proof_patterns"), cfg.patterns("not_proof_patterns")
         )
         if not any(i in numbers for i in range(m.first, m.last + 1))
+        and not any(
+            _bare(w.text) in theirs
+            for w in words[max(0, m.first - int(cfg.num("their_figure_words"))) : m.first]
+        )
     ]
     # A peer is a customer by name — not the prospect ("firms like Acme" to Acme's VP).
-    own = {w.lower() for w in re.findall(r"[\w&]+", take.context.prospect.company or "")}
     peers = [
         m
         for m in take.find(cfg.patterns("peer_patterns"))

@@ -90,10 +90,13 @@ def _second(take: Take, cfg: CheckConfig) -> Check:
     from coach.rubric.rules.content import reasons
 
     refer = take.find(cfg.patterns("refer_back_patterns"))
-    fresh = take.find(cfg.patterns("new_reason_patterns")) or reasons(take, cfg.sibling("hook"))
+    said_new = take.find_except(
+        cfg.patterns("new_reason_patterns"), cfg.patterns("not_new_patterns")
+    )
+    fresh = said_new or reasons(take, cfg.sibling("hook"))
     stale = take.find(cfg.patterns("checking_in_patterns"))
     repeat = take.find(cfg.patterns("repeat_patterns"))
-    if repeat and refer and not take.find(cfg.patterns("new_reason_patterns")):
+    if repeat and refer and not said_new:
         return Check(
             "touch_wording",
             "warn",
