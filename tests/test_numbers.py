@@ -40,6 +40,10 @@ def digits_in(text: str, **kwargs: object) -> list[str]:
         ("call 415. 555. 0134", [NUMBER]),
         ("call 415.555.0134", [NUMBER]),
         ("call 4-1-5-5-5-5-0-1-3-4", [NUMBER]),
+        # a misheard word's tail glued to a dash-spelled run, "eight" written "A" (real voices)
+        ("You can reach the F-4-1-5-5-5-5-0-1-3-4.", [NUMBER]),
+        ("Call the America 5-0-3-A-A-A-4-1-2-6", ["5038884126"]),
+        ("call 2-0-6-9-O-O-O-4-5-5", ["2069000455"]),
         ("call 4, 1, 5, 5, 5, 5, 0, 1, 3, 4.", [NUMBER]),
         ("call 415 - 555 - 0134", [NUMBER]),
         # spoken digits, zero / oh / o, mixed with numerals
@@ -95,6 +99,9 @@ def test_number_shapes(text: str, expected: list[str]) -> None:
         "one hundred lanes and fifty thousand miles",
         "double your capacity by 2024",
         "trucks 1 2 3",
+        # a stray letter is read only inside a long dash-spelled run
+        "the F-150 and the A-1-2 kit",
+        "part A-B-1-2-3-4-5-6-7",
     ],
 )
 def test_quantities_are_not_phone_numbers(text: str) -> None:

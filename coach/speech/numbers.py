@@ -346,7 +346,7 @@ def _read_word(text: str, index: int) -> list[_Token] | None:
         # Bare punctuation ("-", "...") or a spoken "dash" sits inside a number.
         return []
     if any(c.isdigit() for c in core):
-        return _read_numeral(core, index)
+        return _read_numeral(core, index) or _read_spelled(core, index)
     tokens: list[_Token] = []
     for part in re.split(r"[-–—]", core.lower()):
         if part in _UNITS:
@@ -359,6 +359,37 @@ def _read_word(text: str, index: int) -> list[_Token] | None:
             tokens.append(_Token("hundred", "00", index))
         elif part in _REPEATS:
             tokens.append(_Token("repeat", str(_REPEATS[part]), index))
+        else:
+            return None
+    return tokens
+
+
+#: letters Whisper writes for a digit inside a dash-spelled run ("5-0-3-A-A-A-4": "eight")
+_LETTER_DIGITS = {"a": "8", "o": "0"}
+#: digits a dash-spelled run needs before a stray letter in it is read as part of a number
+SPELLED_MIN_DIGITS = 7
+
+
+def _read_spelled(core: str, index: int) -> list[_Token] | None:
+    """A dash-spelled digit run with a stray letter: ``"F-4-1-5-5-5-0-1-3-4"``, ``"5-0-3-A-A-4"``.
+
+    Whisper glues the end of a misheard word to the run ("reach me at" → "reach
+    the F-4-1-5…") and writes "eight" as "A".  Only in a run of at least
+    :data:`SPELLED_MIN_DIGITS` digits, so "F-150" or "Q3-2024" stay what they are;
+    a leading letter is dropped, "A"/"O" between digits are 8 and 0, any other
+    letter (or a longer word) leaves the word unread.
+    """
+    parts = re.split(r"[-–—]", core)
+    if len(parts) < 3 or sum(len(p) for p in parts if p.isdigit()) < SPELLED_MIN_DIGITS:
+        return None
+    tokens: list[_Token] = []
+    for n, part in enumerate(parts):
+        if part.isdigit():
+            tokens.append(_Token("num", part, index))
+        elif len(part) == 1 and part.lower() in _LETTER_DIGITS and n > 0:
+            tokens.append(_Token("num", _LETTER_DIGITS[part.lower()], index))
+        elif n == 0 and len(part) == 1 and part.isalpha():
+            continue  # the tail of a misheard word ("at" → "F")
         else:
             return None
     return tokens
