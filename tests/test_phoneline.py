@@ -7,6 +7,7 @@ model on fixture takes (``model`` marker).
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from dataclasses import replace
@@ -232,7 +233,7 @@ def test_the_phone_line_round_trips_through_the_json_and_the_store_schema() -> N
 def _rendered(renderable: Any) -> str:
     from rich.console import Console
 
-    console = Console(width=80, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=80, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
 
