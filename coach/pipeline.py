@@ -35,6 +35,7 @@ from coach.speech.transcribe import DecodeOptions, Transcriber, Transcript
 
 if TYPE_CHECKING:
     from coach.speech.acoustics import Acoustics
+    from coach.speech.phoneline import PhoneHearing
 
 
 @contextmanager
@@ -47,9 +48,21 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def judge_take(
-    take: Take, rubric: Rubric, *, source: str, model: str | None, timings: dict[str, float]
+    take: Take,
+    rubric: Rubric,
+    *,
+    source: str,
+    model: str | None,
+    timings: dict[str, float],
+    phone: PhoneHearing | None = None,
 ) -> Report:
-    """Run the rubric on a take and assemble the report."""
+    """Run the rubric on a take and assemble the report.
+
+    ``phone`` is the take as a phone's transcript shows it (``--phone-line``):
+    compared with what the coach heard, beside the checks, never scored.
+    """
+    from coach.rubric.phoneline import read_on_phone
+
     with _timed(timings, "rubric"):
         # Measured first, then judged: the metrics never read a rule.
         metrics = measure_take(
@@ -74,6 +87,14 @@ def judge_take(
             timings=timings,
             band=band(points, rubric.bands),
             identity=_identity(take.context),
+            phone_line=None
+            if phone is None
+            else read_on_phone(
+                phone.transcript,
+                take,
+                codec=phone.codec,
+                min_ratio=rubric.config("identity").num("min_ratio"),
+            ),
         )
 
 
@@ -170,6 +191,7 @@ def score_audio(
     rubric: Rubric,
     options: DecodeOptions | None = None,
     timings: dict[str, float] | None = None,
+    phone_line: bool = False,
 ) -> Report:
     """Transcribe, measure and judge one decoded take.
 
@@ -177,6 +199,9 @@ def score_audio(
     while the model loads and transcribes, so their cost hides behind the
     transcription.  ``transcriber`` may be a loaded model or a
     function that loads it (called after the measurements have started).
+    With ``phone_line`` the take is also heard as a prospect's phone would
+    transcribe it (:func:`coach.speech.phoneline.hear_phone_line`: one more
+    decode by the same model, timed as ``phone_line``).
     """
     from coach.speech.acoustics import measure
 
@@ -196,6 +221,12 @@ def score_audio(
         model = transcriber if isinstance(transcriber, Transcriber) else transcriber()
     with _timed(timings, "transcribe"):
         transcript = hear(model, audio.samples, options=options)
+    phone = None
+    if phone_line:
+        from coach.speech.phoneline import hear_phone_line
+
+        with _timed(timings, "phone_line"):
+            phone = hear_phone_line(model, audio.samples, beam_size=options.beam_size)
     base_s, per_s = ACOUSTICS_WAIT_S
     try:
         acoustics = acoustics_job.result(timeout=base_s + per_s * audio.duration_s)
@@ -213,6 +244,7 @@ def score_audio(
         context=context,
         rubric=rubric,
         timings=timings,
+        phone=phone,
     )
 
 
@@ -225,10 +257,12 @@ def score_transcribed(
     rubric: Rubric,
     acoustics: Acoustics | None = None,
     timings: dict[str, float] | None = None,
+    phone: PhoneHearing | None = None,
 ) -> Report:
     """Judge a take whose transcript is already made (e.g. piece by piece while recording).
 
-    ``acoustics`` is measured here when not given.
+    ``acoustics`` is measured here when not given; ``phone`` is the take as a
+    phone's transcript shows it (``--phone-line``), when asked for.
     """
     from coach.speech.acoustics import measure
     from coach.speech.numbers import find_phone_numbers
@@ -240,7 +274,7 @@ def score_transcribed(
     with _timed(timings, "numbers"):
         numbers = tuple(find_phone_numbers(transcript.words))
     take = Take(transcript, acoustics, numbers, context)
-    return judge_take(take, rubric, source=audio.source, model=model, timings=timings)
+    return judge_take(take, rubric, source=audio.source, model=model, timings=timings, phone=phone)
 
 
 def score_file(
@@ -251,6 +285,7 @@ def score_file(
     rubric: Rubric,
     max_minutes: float,
     options: DecodeOptions | None = None,
+    phone_line: bool = False,
 ) -> Report:
     """Decode ``path`` and score it (see :func:`score_audio`).
 
@@ -269,6 +304,7 @@ def score_file(
         rubric=rubric,
         options=options,
         timings=timings,
+        phone_line=phone_line,
     )
 
 
@@ -293,6 +329,7 @@ def score_files(
     max_minutes: float,
     options: DecodeOptions | None = None,
     jobs: int = 1,
+    phone_line: bool = False,
 ) -> Iterator[tuple[Path, Report | CoachError]]:
     """Score several takes, ``jobs`` at a time; yield each result in the order given.
 
@@ -322,6 +359,7 @@ def score_files(
                 rubric=rubric,
                 max_minutes=max_minutes,
                 options=options,
+                phone_line=phone_line,
             )
         except CoachError as exc:
             return exc

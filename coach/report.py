@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.rubric.checks import Check
+from coach.rubric.phoneline import PhoneLine
 from coach.speech.metrics import Metrics, NumberMetric
 from coach.speech.transcribe import Transcript
 
@@ -59,6 +60,8 @@ class Report:
     band: str = ""
     #: the rep the take was checked as (``None``: nobody was named)
     identity: Identity | None = None
+    #: the take as a prospect's phone would transcribe it (``--phone-line``; ``None``: not asked)
+    phone_line: PhoneLine | None = None
 
     @property
     def score_band(self) -> str:
@@ -142,6 +145,18 @@ def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
         "fixes": list(report.fixes),
         "strengths": list(report.strengths),
         "checked_against": None if report.identity is None else vars(report.identity),
+        "phone_line": None if report.phone_line is None else _phone_line_json(report.phone_line),
+    }
+
+
+def _phone_line_json(phone: PhoneLine) -> dict[str, Any]:
+    return {
+        "transcript": phone.transcript,
+        "numbers": list(phone.numbers),
+        "number_survives": phone.number_survives,
+        "name_survives": phone.name_survives,
+        "codec": phone.codec,
+        "findings": list(phone.findings),
     }
 
 
@@ -225,4 +240,16 @@ def report_from_json(data: dict[str, Any]) -> Report:
             if "override" in c
         ),
         identity=Identity(**who) if (who := data.get("checked_against")) else None,
+        phone_line=(
+            PhoneLine(
+                transcript=phone["transcript"],
+                numbers=tuple(phone["numbers"]),
+                number_survives=phone["number_survives"],
+                name_survives=phone["name_survives"],
+                codec=phone["codec"],
+                findings=tuple(phone["findings"]),
+            )
+            if (phone := data.get("phone_line"))
+            else None
+        ),
     )

@@ -35,6 +35,7 @@ REPORT_KEYS = [
     "fixes",
     "strengths",
     "checked_against",  # added in #16: whose name and number the take was checked against
+    "phone_line",  # added in #15: the take as a phone's transcript shows it (--phone-line)
 ]
 METRIC_KEYS = [
     "duration_s",

@@ -249,6 +249,16 @@ SessionJsonOpt = Annotated[
         "--json", help="Print the take's coach.report/1 JSON, with the session and the comments."
     ),
 ]
+PhoneLineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--phone-line",
+        help="Also show the take as a prospect's phone transcribes it (8 kHz, AMR-NB, "
+        "a voicemail service that knows nobody), and whether your number and name survive. "
+        "One more decode.",
+        rich_help_panel=JUDGING,
+    ),
+]
 RubricOpt = Annotated[
     Path | None,
     typer.Option(

@@ -30,6 +30,7 @@ from coach.cli.options import (
     JsonOpt,
     ModelOpt,
     NoSaveOpt,
+    PhoneLineOpt,
     ProspectCompanyOpt,
     ProspectOpt,
     RehearsalJsonOpt,
@@ -124,6 +125,7 @@ def record(
     beam_size: BeamSizeOpt = 5,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
+    phone_line: PhoneLineOpt = False,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
     sent: SentOpt = False,
@@ -170,6 +172,7 @@ def record(
             max_seconds=max_seconds,
             model=model,
             beam_size=beam_size,
+            phone_line=phone_line,
         )
         if os.environ.get("COACH_TIMINGS"):
             timings = " ".join(f"{k}={v:.3f}" for k, v in report.timings.items())
@@ -196,6 +199,7 @@ def _record_take(
     max_seconds: float,
     model: str,
     beam_size: int,
+    phone_line: bool = False,
 ) -> Report:
     """Record one take from the microphone and score it (shared by record and rehearse)."""
     import time
@@ -249,7 +253,12 @@ def _record_take(
         )
         with spinner:
             return lv.score_take(
-                take, live, context=context, rubric=judged_by, stopped_at=stopped_at
+                take,
+                live,
+                context=context,
+                rubric=judged_by,
+                stopped_at=stopped_at,
+                phone_line=phone_line,
             )
     finally:
         live.close()
@@ -285,6 +294,7 @@ def rehearse(
     as_json: RehearsalJsonOpt = False,
     details: DetailsOpt = False,
     rubric: RubricOpt = None,
+    phone_line: PhoneLineOpt = False,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
 ) -> None:
@@ -319,6 +329,7 @@ def rehearse(
             as_json=as_json,
             details=details,
             store=saving,
+            phone_line=phone_line,
         )
 
 
@@ -336,6 +347,7 @@ def _rehearse(
     as_json: bool,
     details: bool,
     store: Store | None,
+    phone_line: bool = False,
 ) -> None:
     """The body of coach rehearse, once the store is open."""
     from coach.pipeline import score_file
@@ -394,6 +406,7 @@ def _rehearse(
                     rubric=judged_by,
                     max_minutes=15,
                     options=DecodeOptions(beam_size=beam_size),
+                    phone_line=phone_line,
                 )
             )
     else:
@@ -408,6 +421,7 @@ def _rehearse(
                     max_seconds=max_seconds,
                     model=model,
                     beam_size=beam_size,
+                    phone_line=phone_line,
                 )
             )
             choice = _choose(len(reports))

@@ -36,6 +36,7 @@ from coach.cli.options import (
     JsonOpt,
     ModelOpt,
     NoSaveOpt,
+    PhoneLineOpt,
     ProspectCompanyOpt,
     ProspectOpt,
     RepCompanyOpt,
@@ -95,6 +96,7 @@ def score(
     ] = 15.0,
     rubric: RubricOpt = None,
     strict: StrictOpt = False,
+    phone_line: PhoneLineOpt = False,
     store: StoreOpt = None,
     no_save: NoSaveOpt = False,
     sent: SentOpt = False,
@@ -143,6 +145,7 @@ def score(
             rubric=rubric,
             strict=strict,
             store=saving,
+            phone_line=phone_line,
         )
 
 
@@ -161,6 +164,7 @@ def _score(
     strict: bool,
     store: Store | None,
     sending: Sending,
+    phone_line: bool = False,
 ) -> None:
     """The body of coach score, once the store is open."""
     from coach.pipeline import batch_jobs, score_file, score_files
@@ -193,6 +197,7 @@ def _score(
                     rubric=judged_by,
                     max_minutes=max_minutes,
                     options=options,
+                    phone_line=phone_line,
                 )
             )
     else:
@@ -208,6 +213,7 @@ def _score(
                 max_minutes=max_minutes,
                 options=options,
                 jobs=jobs,
+                phone_line=phone_line,
             ):
                 if isinstance(result, CoachError):
                     failures.append((str(f), str(result)))

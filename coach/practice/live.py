@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from coach.practice.record import RecordedTake
     from coach.report import Report
     from coach.rubric.config import Rubric
+    from coach.speech.phoneline import PhoneHearing
     from coach.speech.transcribe import DecodeOptions, Transcriber
 
 
@@ -131,6 +132,22 @@ class LiveTranscriber:
             found = hear(self._model.result(), samples, options=self.options, span=span)
         return found
 
+    def phone_line(self, samples: np.ndarray) -> PhoneHearing:
+        """The whole take (16 kHz) as a prospect's phone would transcribe it (``--phone-line``).
+
+        Heard on the worker, after any hearing still running, by the model
+        already loaded; timed as ``phone_line``.
+        """
+        from coach.speech.phoneline import hear_phone_line
+
+        def hear_it() -> PhoneHearing:
+            began = time.perf_counter()
+            found = hear_phone_line(self._model.result(), samples, beam_size=self.options.beam_size)
+            self.timings["phone_line"] = time.perf_counter() - began
+            return found
+
+        return self._pool.submit(hear_it).result()
+
     def wait(self) -> None:
         """Wait until every hearing asked for so far is done (the benchmark's "at the stop")."""
         with self._lock:
@@ -200,12 +217,14 @@ def score_take(
     context: Context,
     rubric: Rubric,
     stopped_at: float,
+    phone_line: bool = False,
 ) -> Report:
     """Finish the transcript (usually heard already, while the rep was quiet) and judge the take.
 
     ``stopped_at`` is the :func:`time.perf_counter` reading when the rep
     stopped; ``report.timings["after_stop"]`` is the time from then to the
-    report being ready, seconds.
+    report being ready, seconds.  With ``phone_line`` the take is also heard
+    as a prospect's phone would transcribe it (one more decode, after the stop).
     """
     from coach.pipeline import score_transcribed
     from coach.speech.acoustics import Acoustics, measure
@@ -227,6 +246,7 @@ def score_take(
         began = time.perf_counter()
         transcript = live.transcript(take.samples)
         timings["transcribe_after_stop"] = time.perf_counter() - began
+        phone = live.phone_line(take.samples) if phone_line else None
         audio = Audio(
             samples=take.samples,
             source=str(take.path),
@@ -241,6 +261,7 @@ def score_take(
             context=context,
             rubric=rubric,
             timings=timings,
+            phone=phone,
         )
     timings.update({f"live_{k}": v for k, v in live.timings.items()})
     timings["after_stop"] = time.perf_counter() - stopped_at

@@ -138,6 +138,15 @@ class IdentityDoc(Strict):
     source: Name
 
 
+class PhoneLineDoc(Strict):
+    transcript: Text
+    numbers: list[Name]
+    number_survives: bool | None
+    name_survives: bool | None
+    codec: Name
+    findings: list[Text]
+
+
 class ReportDoc(Strict):
     schema: Literal["coach.report/1"]
     source: Text
@@ -151,6 +160,8 @@ class ReportDoc(Strict):
     strengths: list[Text]
     band: Literal["green", "amber", "red", ""] = ""
     checked_against: IdentityDoc | None = None
+    #: added in #15 (--phone-line); reports stored before have none
+    phone_line: PhoneLineDoc | None = None
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.checks]

@@ -549,6 +549,7 @@ def _take(take: TakeView) -> str:
             _fixes(take.report),
             "<h4>What was said</h4>",
             transcript_html(take.report),
+            phone_line_html(take.report),
             "<h4>Checks</h4>",
             checks_html(take.report),
             "<h4>Review comments</h4>",
@@ -612,6 +613,19 @@ def _fixes(report: Report) -> str:
         return ""
     items = "".join(f"<li>{escape(f)}</li>" for f in report.fixes)
     return f"<p><b>Fix first</b></p><ol>{items}</ol>"
+
+
+def phone_line_html(report: Report) -> str:
+    """The take as a prospect's phone showed it (``--phone-line``), and what it got wrong."""
+    phone = report.phone_line
+    if phone is None:
+        return ""
+    findings = "".join(f"<li>{escape(f)}</li>" for f in phone.findings)
+    return (
+        f"<h4>On the prospect's phone ({escape(phone.codec)})</h4>"
+        f'<p class="transcript">{escape(phone.transcript) or "(nothing)"}</p>'
+        + (f"<ul>{findings}</ul>" if findings else "")
+    )
 
 
 def transcript_html(report: Report) -> str:

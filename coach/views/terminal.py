@@ -12,6 +12,7 @@ from rich.text import Text
 
 from coach.report import Identity, Report
 from coach.rubric.checks import clock
+from coach.rubric.phoneline import FINDING_START, PhoneLine
 from coach.rubric.rules.number import spoken_form
 
 if TYPE_CHECKING:
@@ -233,6 +234,8 @@ def feedback_panel(report: Report, *, compact: bool = True) -> Panel:
             )
             line.no_wrap, line.overflow = True, "ellipsis"
             parts.append(line)
+    if report.phone_line is not None:
+        parts.extend(phone_line_lines(report.phone_line))
     for strength in report.strengths[:STRENGTHS_SHOWN] if compact else ():
         parts.append(_one_line(f"✔ {strength}", style="green"))
     if report.identity is not None:
@@ -295,8 +298,66 @@ def report_view(report: Report) -> RenderableType:
         script = report.model is None and report.metrics.loudness_dbfs is None
         title = "Your script (timed at your pace)" if script else "What you said"
         parts.append(Panel(transcript_text(report), title=title, title_align="left"))
+    if report.phone_line is not None:
+        parts.append(phone_line_panel(report))
     parts.extend([metrics_table(report), checks_table(report)])
     return Group(*parts)
+
+
+def phone_line_lines(phone: PhoneLine) -> list[Text]:
+    """What the prospect's phone gets wrong, a line each (wrapped, not cut: the advice is
+    at the end); one dim line when what could be compared came through."""
+    if phone.findings:
+        return [
+            Text.assemble(
+                ("On the prospect's phone", "bold yellow"),
+                ", the transcript " + finding.removeprefix(FINDING_START),
+            )
+            for finding in phone.findings
+        ]
+    kept = [
+        what
+        for what, ok in (("number", phone.number_survives), ("name", phone.name_survives))
+        if ok
+    ]
+    if not kept:
+        return [_one_line("On the prospect's phone: no number or name of yours to compare", "dim")]
+    return [
+        _one_line(
+            f"On the prospect's phone: your {' and '.join(kept)} "
+            + ("come through" if len(kept) > 1 else "comes through"),
+            "dim",
+        )
+    ]
+
+
+def phone_line_panel(report: Report) -> Panel:
+    """The take as a prospect's phone shows it (``--phone-line``), and what survived the trip."""
+    phone = report.phone_line
+    assert phone is not None
+    body = Text(phone.transcript or "(nothing)")
+    said = {
+        "number": phone.number_survives,
+        "name": phone.name_survives,
+    }
+    verdicts = [
+        (
+            f"your {what} survives" if ok else f"your {what} does not survive",
+            "green" if ok else "yellow",
+        )
+        for what, ok in said.items()
+        if ok is not None
+    ]
+    if verdicts:
+        body.append("\n")
+        for i, (verdict, style) in enumerate(verdicts):
+            body.append(" · " if i else "", style="dim")
+            body.append(verdict, style=style)
+    return Panel(
+        body,
+        title=f"On the prospect's phone ({phone.codec})",
+        title_align="left",
+    )
 
 
 def summary_table(reports: Sequence[Report], failures: Sequence[tuple[str, str]]) -> Table:
