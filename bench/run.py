@@ -14,7 +14,9 @@ stages), ``record`` (after-stop latency through the virtual microphone),
 ``parity`` (a live take against the same take scored from its file, every fixture
 take with a number), ``blind`` (the text rubric against the blind corpus of ``tests/blind/``: dev,
 test and the old corpus; text only, seconds), ``delivery`` (pitch spread, speaking time and
-syllables on real voices, clean against a telephone copy; issue 15, seconds).
+syllables on real voices, clean against a telephone copy; issue 15, seconds), ``fillers``
+(a verbatim prompt's fillers and harm, the filled-pause detector's precision and recall;
+issue 15, ~10 min).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -31,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import accuracy, blind, delivery, growth, parity, realvoices, record, speed
+from bench import accuracy, blind, delivery, fillers, growth, parity, realvoices, record, speed
 from bench.accuracy import Setting
 from bench.lib import NOW, ROOT, Coach, Section, checkout, load_average, machine
 
@@ -45,6 +47,7 @@ SECTIONS = (
     "realvoices",
     "blind",
     "delivery",
+    "fillers",
 )
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -130,6 +133,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         "blind": blind.section,
         "parity": lambda: parity.section(list(plan.parity_takes) or None),
         "delivery": delivery.section,
+        "fillers": fillers.section,
     }
 
 
