@@ -36,7 +36,8 @@ TOLERANCE_S = 0.15
 
 
 def _near(pause: tuple[float, float], run: VoicedRun | FilledPause) -> bool:
-    return abs(run.start - pause[0]) <= TOLERANCE_S and abs(run.end - pause[1]) <= TOLERANCE_S
+    """Found where it starts (±0.15 s), and within it (a pause may be found in part)."""
+    return abs(run.start - pause[0]) <= TOLERANCE_S and run.end <= pause[1] + TOLERANCE_S
 
 
 @pytest.mark.parametrize("name", ["dev_jackson_3", "dev_nicolas_3", "dev_nicolas_2"])

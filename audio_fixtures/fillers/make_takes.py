@@ -131,6 +131,25 @@ def _opus(flac: Path, out: Path) -> None:
     out.write_bytes(opus_from_file(flac, bit_rate=OPUS_BIT_RATE))
 
 
+def _put(
+    timeline: list[np.ndarray],
+    marks: list[dict[str, object]],
+    fillers: dict[object, tuple[np.ndarray, str]],
+    place: object,
+    rng: random.Random,
+) -> None:
+    """Append the filled pause for ``place`` (if the take has one there) and note its times."""
+    if place not in fillers:
+        return
+    sound, kind = fillers[place]
+    timeline.append(real._silence(rng.uniform(*FILLER_GAP)))
+    at = sum(len(p) for p in timeline) / SR
+    timeline.append(sound)
+    end = at + len(sound) / SR
+    marks.append({"kind": kind, "start": round(at, 3), "end": round(end, 3)})
+    timeline.append(real._silence(rng.uniform(*FILLER_GAP)))
+
+
 def build(fsdd: Path, out: Path) -> list[dict[str, object]]:
     rng = random.Random(SEED)
     takes: list[dict[str, object]] = []
@@ -158,25 +177,14 @@ def build(fsdd: Path, out: Path) -> list[dict[str, object]]:
                     timeline: list[np.ndarray] = [real._silence(0.3)]
                     marks: list[dict[str, object]] = []
 
-                    def put(place: object) -> None:
-                        if place not in fillers:
-                            return
-                        sound, kind = fillers[place]
-                        timeline.append(real._silence(rng.uniform(*FILLER_GAP)))
-                        at = sum(len(p) for p in timeline) / SR
-                        timeline.append(sound)
-                        end = at + len(sound) / SR
-                        marks.append({"kind": kind, "start": round(at, 3), "end": round(end, 3)})
-                        timeline.append(real._silence(rng.uniform(*FILLER_GAP)))
-
-                    put("start")
+                    _put(timeline, marks, fillers, "start", rng)
                     timeline += [carrier, real._silence(rng.uniform(0.25, 0.45))]
-                    put("before")
+                    _put(timeline, marks, fillers, "before", rng)
                     for g, group in enumerate(groups):
                         timeline += group
                         if g < 2:
                             timeline.append(gaps[g])
-                            put(g + 1)
+                            _put(timeline, marks, fillers, g + 1, rng)
                     timeline.append(real._silence(0.6))
                     name = f"{split}_{speaker}_{n + 1}"
                     flac, opus = tmp / f"{name}.flac", out / f"{name}.opus"
