@@ -16,7 +16,8 @@ take with a number), ``blind`` (the text rubric against the blind corpus of ``te
 test and the old corpus; text only, seconds), ``delivery`` (pitch spread, speaking time and
 syllables on real voices, clean against a telephone copy; issue 15, seconds), ``phoneline``
 (``--phone-line``: the callback number through a phone's transcript, real voices and fixtures;
-issue 15).
+issue 15), ``fillers`` (a verbatim prompt's fillers and harm, the filled-pause detector's
+precision and recall; issue 15, ~10 min).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -37,6 +38,7 @@ from bench import (
     accuracy,
     blind,
     delivery,
+    fillers,
     growth,
     parity,
     phoneline,
@@ -58,6 +60,7 @@ SECTIONS = (
     "blind",
     "delivery",
     "phoneline",
+    "fillers",
 )
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -144,6 +147,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         "parity": lambda: parity.section(list(plan.parity_takes) or None),
         "delivery": delivery.section,
         "phoneline": lambda: phoneline.section(plan.realvoices_splits),
+        "fillers": fillers.section,
     }
 
 

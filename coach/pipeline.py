@@ -28,6 +28,7 @@ from coach.report import Identity, Report
 from coach.rubric.checks import Take
 from coach.rubric.config import Rubric
 from coach.rubric.engine import band, feedback, judge, score
+from coach.rubric.rules.delivery import fillers_found, heard_only
 from coach.speech.audio import Audio
 from coach.speech.hearing import hear
 from coach.speech.metrics import measure_take
@@ -69,8 +70,9 @@ def judge_take(
             take.transcript,
             take.acoustics,
             take.numbers,
-            filler_count=len(take.find(rubric.config("fillers").patterns("patterns"))),
+            filler_count=len(fillers_found(take, rubric.config("fillers"))),
             target_wpm=take.context.target_wpm,
+            filled_pauses=heard_only(take, rubric.config("fillers")),
         )
         checks = tuple(judge(take, rubric))
         fixes, strengths = feedback(checks, rubric)

@@ -138,6 +138,7 @@ def to_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
             ],
             "syllables_per_s": m.syllables_per_s,
             "message_s": m.message_s,
+            "filled_pauses": [{"start": p.start, "end": p.end} for p in m.filled_pauses],
         },
         "checks": [_check_json(report, c, explain=explain) for c in report.checks],
         "score": report.score,
@@ -171,6 +172,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         ``data`` is not a ``coach.report/1`` object.
     """
     from coach.rubric.checks import Evidence
+    from coach.speech.fillers import FilledPause
     from coach.speech.transcribe import Word
 
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -203,6 +205,9 @@ def report_from_json(data: dict[str, Any]) -> Report:
             ),
             syllables_per_s=m.get("syllables_per_s"),
             message_s=m.get("message_s"),
+            filled_pauses=tuple(
+                FilledPause(p["start"], p["end"]) for p in m.get("filled_pauses", ())
+            ),
         ),
         checks=tuple(
             Check(

@@ -50,4 +50,5 @@ METRIC_KEYS = [
     "phone_numbers",
     "syllables_per_s",  # added in #15
     "message_s",  # added in #16: the length the length check judges
+    "filled_pauses",  # added in #15: hesitations heard with no word written
 ]

@@ -21,6 +21,7 @@ from coach.speech.transcribe import Transcript, Word
 if TYPE_CHECKING:
     from coach.rubric.config import Phrase
     from coach.speech.acoustics import Acoustics
+    from coach.speech.fillers import FilledPause
     from coach.speech.numbers import PhoneNumber
 
 Status = Literal["pass", "warn", "fail", "skip"]
@@ -115,6 +116,15 @@ class Take:
             return self.acoustics.duration_s
         words = self.transcript.words
         return words[-1].end if words else 0.0
+
+    @cached_property
+    def filled_pauses(self) -> tuple[FilledPause, ...]:
+        """Hesitations ("um", "uh") heard in the audio where the transcript has no word."""
+        from coach.speech.fillers import filled_pauses
+
+        if self.acoustics is None:
+            return ()
+        return filled_pauses(self.acoustics.voiced_runs, self.transcript.words)
 
     @cached_property
     def _index(self) -> tuple[str, list[int]]:

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.speech.fillers import VoicedRun, voiced_runs
+
 #: samples at or above this magnitude count as clipped
 CLIP_LEVEL = 0.999
 #: the level reported for digital silence, dBFS (finite, so JSON can carry it)
@@ -103,6 +105,10 @@ class Acoustics:
         Fraction of samples with magnitude at or above :data:`CLIP_LEVEL`.
     syllables : int
         Syllable nuclei counted in the voiced speech (see :func:`count_syllables`).
+    voiced_runs : tuple of VoicedRun
+        The pitch track's runs of voiced frames, each marked steady (a held
+        vowel or nasal of 0.2–1 s, as a filled pause is) or not; read with the
+        words by :func:`coach.speech.fillers.filled_pauses`.
     """
 
     duration_s: float
@@ -116,6 +122,7 @@ class Acoustics:
     peak_dbfs: float
     clipped_fraction: float
     syllables: int = 0
+    voiced_runs: tuple[VoicedRun, ...] = ()
 
     @property
     def syllables_per_s(self) -> float | None:
@@ -338,6 +345,7 @@ def measure(y: np.ndarray, *, sr: float, options: AcousticOptions = DEFAULT_OPTI
         peak_dbfs=_dbfs(float(np.max(magnitude))),
         clipped_fraction=float(np.count_nonzero(magnitude >= CLIP_LEVEL) / n),
         syllables=syllables,
+        voiced_runs=voiced_runs(y, sr=sr, frames=frames, f0=f0, hop_length=options.hop_length),
     )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from coach.speech.acoustics import Acoustics
+    from coach.speech.fillers import FilledPause
     from coach.speech.numbers import PhoneNumber
     from coach.speech.transcribe import Transcript
 
@@ -49,6 +50,9 @@ class Metrics:
     #: seconds from the start of the speech to its end: the length the ``length`` check
     #: judges (``duration_s`` less the quiet before and after); ``None`` for a script (#16)
     message_s: float | None = None
+    #: hesitations heard in the audio with no word written for them, counted in
+    #: ``filler_count`` (#15): ``(start, end)`` seconds
+    filled_pauses: tuple[FilledPause, ...] = ()
 
 
 def message_seconds(acoustics: Acoustics) -> float:
@@ -91,11 +95,13 @@ def measure_take(
     *,
     filler_count: int,
     target_wpm: float,
+    filled_pauses: Sequence[FilledPause] = (),
 ) -> Metrics:
     """The metrics of one take; ``acoustics`` is ``None`` for a written script.
 
     A script's length is where its last word ends at ``target_wpm``, and its
-    pace is ``target_wpm`` itself.
+    pace is ``target_wpm`` itself.  ``filler_count`` counts the fillers written
+    and ``filled_pauses`` (heard only) alike.
     """
     words = len(transcript.words)
     a = acoustics
@@ -131,4 +137,5 @@ def measure_take(
         phone_numbers=spoken,
         syllables_per_s=None if a.syllables_per_s is None else round(a.syllables_per_s, 2),
         message_s=message_seconds(a),
+        filled_pauses=tuple(filled_pauses),
     )

@@ -87,6 +87,11 @@ class NumberDoc(Strict):
     digits_per_s: Annotated[float, msgspec.Meta(ge=0.0, le=1e6)]
 
 
+class FilledPauseDoc(Strict):
+    start: Seconds
+    end: Seconds
+
+
 class MetricsDoc(Strict):
     duration_s: Seconds
     speech_s: Seconds | None
@@ -102,6 +107,8 @@ class MetricsDoc(Strict):
     syllables_per_s: Annotated[float, msgspec.Meta(ge=0.0, le=1e3)] | None = None
     #: added in #16; reports stored before have none
     message_s: Seconds | None = None
+    #: added in #15; reports stored before have none
+    filled_pauses: list[FilledPauseDoc] = []
 
 
 class EvidenceDoc(Strict):

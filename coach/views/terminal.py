@@ -14,6 +14,7 @@ from coach.report import Identity, Report
 from coach.rubric.checks import clock
 from coach.rubric.phoneline import FINDING_START, PhoneLine
 from coach.rubric.rules.number import spoken_form
+from coach.speech.fillers import FILLED_PAUSE_MARK
 
 if TYPE_CHECKING:
     from coach.practice.cards import Card
@@ -35,12 +36,23 @@ def score_style(score: int, score_band: str = "") -> str:
 
 
 def transcript_text(report: Report) -> Text:
-    """The transcript with callback numbers highlighted and their times shown."""
+    """The transcript with callback numbers highlighted and their times shown, and a
+    filled pause heard where Whisper wrote no word marked "[um]" in its place."""
     words = report.transcript.words
     number_spans = {i: n for n in _numbers_by_word(report) for i in range(n[0], n[1] + 1)}
+    pauses = list(report.metrics.filled_pauses)
     text = Text()
+
+    def mark_until(seconds: float) -> None:
+        while pauses and pauses[0].start < seconds:
+            pauses.pop(0)
+            if text:
+                text.append(" ")
+            text.append(FILLED_PAUSE_MARK, style="bold magenta")
+
     for i, word in enumerate(words):
-        if i:
+        mark_until((word.start + word.end) / 2)
+        if text:
             text.append(" ")
         if i in number_spans:
             text.append(word.text, style="bold black on yellow")
@@ -50,6 +62,7 @@ def transcript_text(report: Report) -> Text:
         else:
             style = "dim italic" if word.probability < 0.5 else ""
             text.append(word.text, style=style)
+    mark_until(float("inf"))
     return text
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from coach.rubric.checks import Check, Evidence, Match, Status, Take, clock
 from coach.rubric.config import CheckConfig
+from coach.speech.fillers import FILLED_PAUSE_MARK, FilledPause
 from coach.speech.metrics import message_seconds as message_span
 from coach.speech.metrics import speaking_rate, spoken_words
 
@@ -205,18 +208,57 @@ def delivery(take: Take, cfg: CheckConfig) -> Check:
 
 
 def filler_matches(take: Take, cfg: CheckConfig) -> list[Match]:
-    """Every filler ("um", "uh", "you know", "like" used as a filler) in the take."""
+    """Every filler written in the transcript ("um", "uh", "you know", "like" as a filler)."""
     return take.find(cfg.patterns("patterns"))
 
 
+def heard_only(take: Take, cfg: CheckConfig) -> tuple[FilledPause, ...]:
+    """The filled pauses heard in the audio (:attr:`Take.filled_pauses`) that no
+    filler written in the transcript already covers: one hesitation counts once."""
+    written = [(m.start, m.evidence.end or m.start) for m in filler_matches(take, cfg)]
+    return tuple(
+        p for p in take.filled_pauses if not any(s < p.end and p.start < e for s, e in written)
+    )
+
+
+@dataclass(frozen=True)
+class Filler:
+    """A filler, written or only heard, and where it is."""
+
+    start: float
+    evidence: Evidence
+    said: str
+
+
+def fillers_found(take: Take, cfg: CheckConfig) -> list[Filler]:
+    """Every filler, written ones and filled pauses heard only, in order of time."""
+    found = [
+        Filler(m.start, m.evidence, f"“{m.evidence.text}” at {clock(m.start)}")
+        for m in filler_matches(take, cfg)
+    ]
+    found += [
+        Filler(
+            p.start,
+            Evidence(FILLED_PAUSE_MARK, p.start, p.end),
+            f"a filled pause (“um”) at {clock(p.start)}",
+        )
+        for p in heard_only(take, cfg)
+    ]
+    return sorted(found, key=lambda f: f.start)
+
+
 def fillers(take: Take, cfg: CheckConfig) -> Check:
-    """Fillers under the threshold per minute; clusters flagged."""
-    found = filler_matches(take, cfg)
+    """Fillers under the threshold per minute; clusters flagged.
+
+    A filler is a word the transcript has ("um", "you know") or a filled
+    pause heard in the audio where Whisper wrote nothing (:mod:`coach.speech.fillers`).
+    """
+    found = fillers_found(take, cfg)
     # A message shorter than min_minutes counts as that long, so one "um" in a
     # 10 s take is one filler, not "6 a minute".
     minutes = max(message_seconds(take) / 60, cfg.num("min_minutes"))
     rate = len(found) / minutes
-    evidence = tuple(m.evidence for m in found)
+    evidence = tuple(f.evidence for f in found)
     window, crowd = cfg.num("cluster_window_s"), int(cfg.num("cluster_count"))
     clusters = [
         found[i]
@@ -225,7 +267,7 @@ def fillers(take: Take, cfg: CheckConfig) -> Check:
     ]
     if not found:
         return Check("fillers", "pass", "No fillers (um, uh, you know).")
-    said = ", ".join(f"“{m.evidence.text}” at {clock(m.start)}" for m in found[:4])
+    said = ", ".join(f.said for f in found[:4])
     if rate <= cfg.num("warn_per_min") and not clusters:
         return Check(
             "fillers", "pass", f"{len(found)} filler(s), {rate:.0f} a minute: {said}.", "", evidence
