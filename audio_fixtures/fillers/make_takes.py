@@ -32,7 +32,6 @@ PyAV (the coach's), sox and espeak-ng.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import math
@@ -233,20 +232,7 @@ def _toml(takes: list[dict[str, object]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "fsdd", type=Path, help="folder of FSDD recordings ({digit}_{speaker}_{i}.wav)"
-    )
-    parser.add_argument("--out", type=Path, default=HERE, help="where to write (default: here)")
-    args = parser.parse_args(argv)
-    if not (args.fsdd / "0_jackson_0.wav").is_file():
-        print(f"Error: {args.fsdd} holds no FSDD recordings (0_jackson_0.wav)", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    takes = build(args.fsdd, args.out)
-    (args.out / "takes.toml").write_text(_toml(takes))
-    print(f"wrote {len(takes)} takes to {args.out}")
-    return 0
+    return int(real.main(argv, build=build, toml=_toml, doc=__doc__))
 
 
 if __name__ == "__main__":

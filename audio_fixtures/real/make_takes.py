@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -229,8 +230,13 @@ def _toml(takes: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(
+    argv: list[str] | None = None, *, build: Any = None, toml: Any = None, doc: str | None = None
+) -> int:
+    """Build the takes from FSDD recordings (``build``, ``toml``, ``doc``: another folder's)."""
+    build = build or globals()["build"]
+    toml = toml or _toml
+    parser = argparse.ArgumentParser(description=(doc or __doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "fsdd", type=Path, help="folder of FSDD recordings ({digit}_{speaker}_{i}.wav)"
     )
@@ -241,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     takes = build(args.fsdd, args.out)
-    (args.out / "takes.toml").write_text(_toml(takes))
+    (args.out / "takes.toml").write_text(toml(takes))
     print(f"wrote {len(takes)} takes to {args.out}")
     return 0
 
