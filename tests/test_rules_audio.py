@@ -100,6 +100,36 @@ def test_callback_near_miss_says_what_was_heard_without_blaming_the_rep() -> Non
     )
 
 
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "Might have a murder in 2009, 2009, 2009, 2009.",
+        "My number is 2-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0-0",
+        "Call the America 5-0-3-A-A-A-4-1-2-1-2-1-2-1-2-1-2-1-2",
+    ],
+)
+def test_a_looping_transcription_is_uncertainty_not_a_failed_number(heard: str) -> None:
+    """Whisper looped on a hard voice (real takes): the rep is not told their number was wrong."""
+    result = check(take(heard, phone="503-888-4126"), "callback_number")
+    assert result.status == "warn", result
+    assert "I could not make out your number" in result.message
+    assert "not your delivery" in result.message
+    assert result.hard_rule == ""
+
+
+def test_a_loop_does_not_hide_a_number_heard_right() -> None:
+    text = GOOD + " Thanks, thanks, thanks, thanks."
+    assert check(take(text, phone="415-555-0134"), "callback_number").status == "pass"
+
+
+def test_loops_are_runs_not_ordinary_repeats() -> None:
+    from coach.speech.transcribe import loops
+
+    assert loops(words_at("very very good, call 415-555-0134 or 212-555-0000")) == []
+    assert loops(words_at("call 2-0-0-0-0-0-0-0-0-0-0 now")) == [(1, 1)]
+    assert loops(words_at("it's 2009, 2009, 2009, 2009. Call")) == [(1, 4)]
+
+
 SECOND_OFF = GOOD.replace("Chris at 415-555-0134", "Chris at 415-555-5013")
 
 

@@ -179,6 +179,45 @@ def recover_tail(
     return merge([said, tail])
 
 
+#: a word said this many times in a row, or a digit run this long, is the decoder looping
+LOOP_REPEATS = 4
+LOOP_DIGITS = 16
+#: a digit run whose last LOOP_CYCLE_DIGITS digits cycle with a period of 1 or 2 is a loop too
+LOOP_CYCLE_DIGITS = 10
+
+
+def _looping_run(text: str) -> bool:
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) >= LOOP_DIGITS:
+        return True
+    tail = digits[-LOOP_CYCLE_DIGITS:]
+    return len(tail) == LOOP_CYCLE_DIGITS and any(
+        tail == (tail[:period] * LOOP_CYCLE_DIGITS)[:LOOP_CYCLE_DIGITS] for period in (1, 2)
+    )
+
+
+def loops(words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Where Whisper's decoding looped: (first, last) word indices, inclusive.
+
+    At temperature 0 there is no fallback to break a loop, so on a hard
+    voice ``base`` can repeat a word ("2009, 2009, 2009, 2009") or a digit
+    pattern ("2-0-0-0-0-0-0-0-0-0-0-0-…", "4-1-2-1-2-1-2-1-2-1-2") until the
+    window ends.  What it wrote there is the model's failure, not what the rep
+    said: the verdicts say so as uncertainty (the callback number check).
+    """
+    found: list[tuple[int, int]] = []
+    norm = [w.text.strip(" ,.;:!?").lower() for w in words]
+    i = 0
+    while i < len(words):
+        j = i
+        while j + 1 < len(words) and norm[j + 1] == norm[i] and norm[i]:
+            j += 1
+        if j - i + 1 >= LOOP_REPEATS or _looping_run(words[i].text):
+            found.append((i, j))
+        i = j + 1
+    return found
+
+
 def drop_invented(transcript: Transcript, end_s: float) -> Transcript:
     """``transcript`` without the words Whisper wrote for no speech.
 

@@ -39,6 +39,9 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
 
     numbers = take.numbers
     script = take.is_script
+    looped = _looped(take) if not script else None
+    if looped is not None and _unsure(take, cfg):
+        return looped
     if not numbers:
         return Check(
             "callback_number",
@@ -104,6 +107,48 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
         "the same way.",
         f"Say your number slowly, in groups, so no digit can slip: {groups}.",
         evidence,
+    )
+
+
+def _unsure(take: Take, cfg: CheckConfig) -> bool:
+    """Whether the numbers heard would fail the check: none, or one not near the rep's."""
+    from coach.speech.numbers import digit_distance, normalize_number
+
+    if not take.numbers:
+        return True
+    if not take.context.rep.phone:
+        return False
+    expected = normalize_number(take.context.rep.phone)
+    near = cfg.num("near_miss_digits")
+    return any(digit_distance(n.digits, expected) > near for n in take.numbers)
+
+
+def _looped(take: Take) -> Check | None:
+    """When Whisper looped (:func:`~coach.speech.transcribe.loops`), uncertainty, not a verdict.
+
+    A transcript that repeats "2009, 2009, 2009, 2009" or "2-0-0-0-0-0-0-…"
+    is the model failing on the take, and what it wrote there says nothing
+    about the number the rep said: the check warns that the number could not
+    be made out, and asks the rep to listen back — it never fails them for it.
+    """
+    from coach.speech.transcribe import loops
+
+    words = take.transcript.words
+    found = loops(words)
+    if not found:
+        return None
+    first, last = found[0]
+    text = " ".join(w.text for w in words[first : last + 1])
+    if len(text) > 40:
+        text = text[:40].rstrip(" ,-") + "…"
+    return Check(
+        "callback_number",
+        "warn",
+        f"I could not make out your number: my transcription broke down and repeats "
+        f"“{text}” at {clock(words[first].start)}. That is my hearing, not your delivery — "
+        "listen back to check it came through.",
+        "Say your number slowly, in groups, near the start and again at the end.",
+        (Evidence(text, words[first].start, words[last].end, _chars(take, first, last)),),
     )
 
 
