@@ -91,6 +91,7 @@ def corpora() -> tuple[Corpus, ...]:
         Corpus("dev 3", BLIND / "dev3.toml"),
         Corpus("dev 4", BLIND / "dev4.toml"),
         Corpus("dev 5", BLIND / "dev5.toml"),
+        Corpus("dev 6", BLIND / "dev6.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )
