@@ -379,6 +379,44 @@ def test_phrasings_from_the_fifth_dev_file(touch: int, text: str, check: str, wa
     assert _status(touch, text, check) == want
 
 
+@pytest.mark.parametrize(
+    ("touch", "text", "check", "want"),
+    [
+        # the number as the ask, in other words
+        (
+            1,
+            HI + "Globex halved their invoice time. Should you care to explore it, "
+            "415-555-0134 rings straight through to my desk. Many thanks.",
+            "call_to_action",
+            "pass",
+        ),
+        (
+            3,
+            HI + "This is my last message about the invoices. If you'd rather talk, "
+            "415-555-0134 is my line. Thanks.",
+            "call_to_action",
+            "pass",
+        ),
+        (
+            2,
+            HI + "Following up on my voicemail: Globex caught 11 overcharges. Worth a short call?",
+            "call_to_action",
+            "pass",
+        ),
+        # a last message and a hand-off in other words
+        (
+            3,
+            HI + "I've reached out a few times about the invoices. I won't be filling up your "
+            "voicemail any more after today; the ball's in your court.",
+            "touch_wording",
+            "pass",
+        ),
+    ],
+)
+def test_phrasings_from_the_sixth_dev_file(touch: int, text: str, check: str, want: str) -> None:
+    assert _status(touch, text, check) == want
+
+
 def test_evidence_names_the_phrase_that_decided() -> None:
     context = Context(touch=2, rep=REP, prospect=PROSPECT, offer=OFFER)
     text = HI + "Did you get my email? Call me at 415-555-0134."
