@@ -380,6 +380,20 @@ def test_phrasings_from_the_fifth_dev_file(touch: int, text: str, check: str, wa
 
 
 @pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # the only ask leaves the prospect to find the number: a weak ask
+        (HI + "Globex halved their invoice time. Whenever it suits, you've got my number.", "warn"),
+        (HI + "Globex halved their invoice time. Just let me know.", "warn"),
+        # ... unless there is a real ask beside it
+        (HI + "Globex halved their invoice time. Call me at 415-555-0134, or let me know.", "pass"),
+    ],
+)
+def test_an_ask_without_its_means_is_weak(text: str, want: str) -> None:
+    assert _status(1, text, "call_to_action") == want
+
+
+@pytest.mark.parametrize(
     ("touch", "text", "check", "want"),
     [
         # the number as the ask, in other words

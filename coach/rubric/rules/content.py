@@ -382,6 +382,19 @@ def call_to_action(take: Take, cfg: CheckConfig) -> Check:
             "There is no clear next step for the prospect.",
             "End with one ask: “Call me at …” (or “I'll send you an email — reply there”).",
         )
+    weak = {i for m in take.find(cfg.patterns("weak_patterns")) for i in range(m.first, m.last + 1)}
+    if (
+        callback
+        and not email
+        and all(weak.intersection(range(m.first, m.last + 1)) for m in callback)
+    ):
+        return Check(
+            "call_to_action",
+            "warn",
+            f"The only ask leaves the prospect to find the means: “{callback[0].evidence.text}”.",
+            "Put the number in the ask itself: “If it's worth a conversation, call me at …”.",
+            _evidence(callback[:1]),
+        )
     if pushy:
         return Check(
             "call_to_action",
