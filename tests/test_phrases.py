@@ -227,156 +227,144 @@ def test_phrasings_from_the_dev_half(touch: int, text: str, check: str, want: st
     assert _status(touch, text, check) == want
 
 
-@pytest.mark.parametrize(
-    ("touch", "text", "check", "want"),
-    [
-        # "last time I called" is the previous call, not the last one
-        (
-            3,
-            HI + "Last time I called I mentioned Globex. Call me at 415-555-0134.",
-            "touch_wording",
-            "fail",
-        ),
-        # "the last you'll hear from me until the new year" promises more
-        (
-            3,
-            HI
-            + "That's the last you'll hear from me until the new year, so I'll leave it with you. "
-            "Call me at 415-555-0134.",
-            "touch_wording",
-            "fail",
-        ),
-        # a change that happens again is news, not a refer-back
-        (
-            2,
-            HI
-            + "Carrier fuel surcharges change again in January. Globex found nine errors in their "
-            "first month. Call me at 415-555-0134.",
-            "touch_wording",
-            "warn",
-        ),
-        # the prospect's own company is not a peer customer
-        (
-            1,
-            HI + "We're rather good at saving firms like Acme a few quid. Call me at 415-555-0134.",
-            "hook",
-            "warn",
-        ),
-        # "it's up to you" is a hand-off, not a result ("down to 5 hours")
-        (
-            3,
-            HI + "I've left you a couple of messages and this is the last one. If you ever want to "
-            "talk it's up to you. Call me at 415-555-0134.",
-            "hook",
-            "fail",
-        ),
-        # "touch base" as the opener is a check-in, and a first voicemail may still say it
-        (
-            1,
-            HI + "Just reaching out to touch base. Globex halved their invoice time.",
-            "opening",
-            "fail",
-        ),
-        (
-            1,
-            HI + "Just reaching out to touch base. Globex halved their invoice time.",
-            "touch_wording",
-            "pass",
-        ),
-        # following up on a named earlier message refers back; "just circling back" checks in
-        (
-            2,
-            "Hi Dana, Chris again from Northwind Logistics, following up on my voicemail from "
-            "Monday. New since then: Globex caught 9 overcharges. Call me at 415-555-0134.",
-            "opening",
-            "pass",
-        ),
-        (
-            2,
-            "Hi Dana, Chris from Northwind Logistics, just circling back on my voicemail. "
-            "Call me at 415-555-0134.",
-            "opening",
-            "fail",
-        ),
-        # "did you receive it?" after saying a message was sent
-        (
-            2,
-            HI + "I had sent you one mail last week regarding our system, did you receive it?",
-            "opening",
-            "fail",
-        ),
-        # the number "reaches me": an ask with its means
-        (
-            3,
-            HI + "This is my last message about the invoices; whenever suits you, the line that "
-            "reaches me is 415-555-0134.",
-            "call_to_action",
-            "pass",
-        ),
-    ],
-)
-def test_phrasings_from_the_fourth_dev_file(touch: int, text: str, check: str, want: str) -> None:
-    assert _status(touch, text, check) == want
+FROM_DEV4 = [
+    # "last time I called" is the previous call, not the last one
+    (
+        3,
+        HI + "Last time I called I mentioned Globex. Call me at 415-555-0134.",
+        "touch_wording",
+        "fail",
+    ),
+    # "the last you'll hear from me until the new year" promises more
+    (
+        3,
+        HI + "That's the last you'll hear from me until the new year, so I'll leave it with you. "
+        "Call me at 415-555-0134.",
+        "touch_wording",
+        "fail",
+    ),
+    # a change that happens again is news, not a refer-back
+    (
+        2,
+        HI + "Carrier fuel surcharges change again in January. Globex found nine errors in their "
+        "first month. Call me at 415-555-0134.",
+        "touch_wording",
+        "warn",
+    ),
+    # the prospect's own company is not a peer customer
+    (
+        1,
+        HI + "We're rather good at saving firms like Acme a few quid. Call me at 415-555-0134.",
+        "hook",
+        "warn",
+    ),
+    # "it's up to you" is a hand-off, not a result ("down to 5 hours")
+    (
+        3,
+        HI + "I've left you a couple of messages and this is the last one. If you ever want to "
+        "talk it's up to you. Call me at 415-555-0134.",
+        "hook",
+        "fail",
+    ),
+    # "touch base" as the opener is a check-in, and a first voicemail may still say it
+    (
+        1,
+        HI + "Just reaching out to touch base. Globex halved their invoice time.",
+        "opening",
+        "fail",
+    ),
+    (
+        1,
+        HI + "Just reaching out to touch base. Globex halved their invoice time.",
+        "touch_wording",
+        "pass",
+    ),
+    # following up on a named earlier message refers back; "just circling back" checks in
+    (
+        2,
+        "Hi Dana, Chris again from Northwind Logistics, following up on my voicemail from "
+        "Monday. New since then: Globex caught 9 overcharges. Call me at 415-555-0134.",
+        "opening",
+        "pass",
+    ),
+    (
+        2,
+        "Hi Dana, Chris from Northwind Logistics, just circling back on my voicemail. "
+        "Call me at 415-555-0134.",
+        "opening",
+        "fail",
+    ),
+    # "did you receive it?" after saying a message was sent
+    (
+        2,
+        HI + "I had sent you one mail last week regarding our system, did you receive it?",
+        "opening",
+        "fail",
+    ),
+    # the number "reaches me": an ask with its means
+    (
+        3,
+        HI + "This is my last message about the invoices; whenever suits you, the line that "
+        "reaches me is 415-555-0134.",
+        "call_to_action",
+        "pass",
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("touch", "text", "check", "want"),
-    [
-        # the prospect's own figures are homework, not proof of a result
-        (
-            1,
-            HI + "I see Acme ships about 2,000 freight loads a month. Call me at 415-555-0134.",
-            "hook",
-            "fail",
-        ),
-        (
-            1,
-            HI + "Your team checks around 2,000 carrier invoices every month. Globex cut that "
-            "from 10 to 5 hours. Call me at 415-555-0134.",
-            "hook",
-            "pass",
-        ),
-        # how long the vendor has been around is no result for the prospect
-        (
-            1,
-            HI + "We've been in business forty years. Call me at 415-555-0134.",
-            "hook",
-            "fail",
-        ),
-        # a vendor describing itself is a claim any vendor could make
-        (
-            1,
-            HI + "I'm calling about your freight bills. We're a proactive, best-of-breed "
-            "partner. Call me at 415-555-0134.",
-            "hook",
-            "warn",
-        ),
-        # "nothing new to add" brings nothing new
-        (
-            2,
-            HI + "Picking up the thread from my message last week. Nothing new to add, I just "
-            "didn't want it to go cold. Call me at 415-555-0134.",
-            "touch_wording",
-            "fail",
-        ),
-        # did-you-get in other words
-        (
-            2,
-            HI + "Did you ever get my emails about the invoices? Call me at 415-555-0134.",
-            "opening",
-            "fail",
-        ),
-        (
-            2,
-            HI + "I've sent you a couple of emails over the last week. Did they reach you okay? "
-            "Call me at 415-555-0134.",
-            "opening",
-            "fail",
-        ),
-    ],
-)
-def test_phrasings_from_the_fifth_dev_file(touch: int, text: str, check: str, want: str) -> None:
-    assert _status(touch, text, check) == want
+FROM_DEV5 = [
+    # the prospect's own figures are homework, not proof of a result
+    (
+        1,
+        HI + "I see Acme ships about 2,000 freight loads a month. Call me at 415-555-0134.",
+        "hook",
+        "fail",
+    ),
+    (
+        1,
+        HI + "Your team checks around 2,000 carrier invoices every month. Globex cut that "
+        "from 10 to 5 hours. Call me at 415-555-0134.",
+        "hook",
+        "pass",
+    ),
+    # how long the vendor has been around is no result for the prospect
+    (
+        1,
+        HI + "We've been in business forty years. Call me at 415-555-0134.",
+        "hook",
+        "fail",
+    ),
+    # a vendor describing itself is a claim any vendor could make
+    (
+        1,
+        HI + "I'm calling about your freight bills. We're a proactive, best-of-breed "
+        "partner. Call me at 415-555-0134.",
+        "hook",
+        "warn",
+    ),
+    # "nothing new to add" brings nothing new
+    (
+        2,
+        HI + "Picking up the thread from my message last week. Nothing new to add, I just "
+        "didn't want it to go cold. Call me at 415-555-0134.",
+        "touch_wording",
+        "fail",
+    ),
+    # did-you-get in other words
+    (
+        2,
+        HI + "Did you ever get my emails about the invoices? Call me at 415-555-0134.",
+        "opening",
+        "fail",
+    ),
+    (
+        2,
+        HI + "I've sent you a couple of emails over the last week. Did they reach you okay? "
+        "Call me at 415-555-0134.",
+        "opening",
+        "fail",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -393,41 +381,49 @@ def test_an_ask_without_its_means_is_weak(text: str, want: str) -> None:
     assert _status(1, text, "call_to_action") == want
 
 
+FROM_DEV6 = [
+    # the number as the ask, in other words
+    (
+        1,
+        HI + "Globex halved their invoice time. Should you care to explore it, "
+        "415-555-0134 rings straight through to my desk. Many thanks.",
+        "call_to_action",
+        "pass",
+    ),
+    (
+        3,
+        HI + "This is my last message about the invoices. If you'd rather talk, "
+        "415-555-0134 is my line. Thanks.",
+        "call_to_action",
+        "pass",
+    ),
+    (
+        2,
+        HI + "Following up on my voicemail: Globex caught 11 overcharges. Worth a short call?",
+        "call_to_action",
+        "pass",
+    ),
+    # a last message and a hand-off in other words
+    (
+        3,
+        HI + "I've reached out a few times about the invoices. I won't be filling up your "
+        "voicemail any more after today; the ball's in your court.",
+        "touch_wording",
+        "pass",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("touch", "text", "check", "want"),
     [
-        # the number as the ask, in other words
-        (
-            1,
-            HI + "Globex halved their invoice time. Should you care to explore it, "
-            "415-555-0134 rings straight through to my desk. Many thanks.",
-            "call_to_action",
-            "pass",
-        ),
-        (
-            3,
-            HI + "This is my last message about the invoices. If you'd rather talk, "
-            "415-555-0134 is my line. Thanks.",
-            "call_to_action",
-            "pass",
-        ),
-        (
-            2,
-            HI + "Following up on my voicemail: Globex caught 11 overcharges. Worth a short call?",
-            "call_to_action",
-            "pass",
-        ),
-        # a last message and a hand-off in other words
-        (
-            3,
-            HI + "I've reached out a few times about the invoices. I won't be filling up your "
-            "voicemail any more after today; the ball's in your court.",
-            "touch_wording",
-            "pass",
-        ),
+        *(pytest.param(*case, id=f"dev4-{n}") for n, case in enumerate(FROM_DEV4)),
+        *(pytest.param(*case, id=f"dev5-{n}") for n, case in enumerate(FROM_DEV5)),
+        *(pytest.param(*case, id=f"dev6-{n}") for n, case in enumerate(FROM_DEV6)),
     ],
 )
-def test_phrasings_from_the_sixth_dev_file(touch: int, text: str, check: str, want: str) -> None:
+def test_phrasings_from_the_later_dev_files(touch: int, text: str, check: str, want: str) -> None:
+    """Wordings the fourth, fifth and sixth blind dev files taught the rubric (#13)."""
     assert _status(touch, text, check) == want
 
 
