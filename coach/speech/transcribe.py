@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,10 @@ class Transcript:
     text: str
     words: tuple[Word, ...]
     language: str = "en"
+    #: the numbers (digits) a second model heard when it was asked because the
+    #: rep's was not heard (:func:`coach.speech.verify.second_opinion`); ``None``
+    #: when it was not asked.  Two hearings that disagree are the coach's doubt.
+    second: tuple[str, ...] | None = None
 
     @classmethod
     def from_text(cls, text: str, *, wpm: float = 150.0) -> Transcript:
@@ -300,6 +305,28 @@ class Transcriber:
                 "run `coach models` to check the installed models"
             ) from exc
         self.load_seconds = time.perf_counter() - began
+        self._threads = threads
+        self._second: Transcriber | None = None
+        self._second_lock = threading.Lock()
+
+    def second(self) -> Transcriber:
+        """Another model, to ask when this one's hearing of the rep's number is in doubt.
+
+        ``tiny.en`` (``base`` when this model is ``tiny.en``): a smaller model
+        trained apart makes different mistakes — on real voices it heard whole
+        the "five five five" that ``base`` heard as "five five"
+        (:func:`coach.speech.verify.second_opinion`).  Loaded on first use,
+        once, from any thread.
+        """
+        from coach.speech import models
+
+        with self._second_lock:
+            if self._second is None:
+                name = models.second_opinion(self.name)
+                self._second = Transcriber(
+                    str(models.resolve(name)), name=name, threads=self._threads
+                )
+            return self._second
 
     def transcribe(self, audio: np.ndarray, *, options: DecodeOptions | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 audio into words with times.

@@ -42,6 +42,8 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
     looped = _looped(take) if not script else None
     if looped is not None and _unsure(take, cfg):
         return looped
+    if not script and _unsure(take, cfg) and (doubt := _two_hearings(take)) is not None:
+        return doubt
     if not numbers:
         return Check(
             "callback_number",
@@ -121,6 +123,37 @@ def _unsure(take: Take, cfg: CheckConfig) -> bool:
     expected = normalize_number(take.context.rep.phone)
     near = cfg.num("near_miss_digits")
     return any(digit_distance(n.digits, expected) > near for n in take.numbers)
+
+
+def _two_hearings(take: Take) -> Check | None:
+    """When a second model heard the number otherwise, uncertainty, not a verdict.
+
+    The number was not heard as the rep's, so a second model was asked
+    (:func:`coach.speech.verify.second_opinion`); if it heard something else
+    again, the coach cannot tell what the rep said.  Two hearings that agree
+    on another number stand (the check fails as usual).
+    """
+    second = take.transcript.second
+    first = tuple(n.digits for n in take.numbers)
+    if second is None or not (first or second) or set(second) == set(first):
+        return None
+
+    def said(heard: tuple[str, ...]) -> str:
+        return " and ".join(spoken_form(d) for d in dict.fromkeys(heard)) or "no number"
+
+    evidence = tuple(
+        Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word))
+        for n in take.numbers
+    )
+    return Check(
+        "callback_number",
+        "warn",
+        f"I could not make out your number for sure: I heard {said(first)}, and listening "
+        f"again, {said(second)}. That is my hearing, not your delivery — listen back to "
+        "check it came through.",
+        "Say your number slowly, in groups, near the start and again at the end.",
+        evidence,
+    )
 
 
 def _looped(take: Take) -> Check | None:
