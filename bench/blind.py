@@ -92,6 +92,7 @@ def corpora() -> tuple[Corpus, ...]:
         Corpus("dev 4", BLIND / "dev4.toml"),
         Corpus("dev 5", BLIND / "dev5.toml"),
         Corpus("dev 6", BLIND / "dev6.toml"),
+        Corpus("dev 7", BLIND / "dev7.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )

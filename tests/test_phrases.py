@@ -413,6 +413,55 @@ FROM_DEV6 = [
     ),
 ]
 
+FROM_DEV7 = [
+    # a reason in other words; who a vendor serves is no result
+    (
+        1,
+        HI + "The reason for the ring: I'd like to see whether we could check Acme's carrier "
+        "invoices for you. Call me at 415-555-0134.",
+        "purpose",
+        "pass",
+    ),
+    (
+        1,
+        HI + "I'm calling because we help growing logistics companies streamline their "
+        "processes and save time and money. Call me at 415-555-0134.",
+        "hook",
+        "warn",
+    ),
+    # "watch your inbox" is a next step, not no ask (the conventions accept pass or warn)
+    (
+        1,
+        HI + "Globex halved their invoice time with us. Rather than ask you to ring back, "
+        "keep an eye on your inbox for a note from me later today.",
+        "call_to_action",
+        "warn",
+    ),
+    # last for now is not last; stopping the bugging is
+    (
+        3,
+        HI + "I've called a couple of times about the invoices. That'll be my last message "
+        "for now; I'll leave it with you. Call me at 415-555-0134.",
+        "touch_wording",
+        "fail",
+    ),
+    (
+        3,
+        HI + "I've pinged you a couple of times about the invoices. I'll stop bugging you "
+        "after this one, promise. Ball's in your court: call me at 415-555-0134.",
+        "touch_wording",
+        "pass",
+    ),
+    # "another go at reaching you" refers back; it is no new reason
+    (
+        2,
+        HI + "Having another go at reaching you; I'd really like to connect. "
+        "Ring me back on 415-555-0134.",
+        "touch_wording",
+        "fail",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("touch", "text", "check", "want"),
@@ -420,10 +469,11 @@ FROM_DEV6 = [
         *(pytest.param(*case, id=f"dev4-{n}") for n, case in enumerate(FROM_DEV4)),
         *(pytest.param(*case, id=f"dev5-{n}") for n, case in enumerate(FROM_DEV5)),
         *(pytest.param(*case, id=f"dev6-{n}") for n, case in enumerate(FROM_DEV6)),
+        *(pytest.param(*case, id=f"dev7-{n}") for n, case in enumerate(FROM_DEV7)),
     ],
 )
 def test_phrasings_from_the_later_dev_files(touch: int, text: str, check: str, want: str) -> None:
-    """Wordings the fourth, fifth and sixth blind dev files taught the rubric (#13)."""
+    """Wordings the fourth to seventh blind dev files taught the rubric (#13)."""
     assert _status(touch, text, check) == want
 
 
