@@ -38,11 +38,22 @@ def _heard(transcriber: Any, fixtures_dir: Path, name: str, callback: str | None
     return [n.digits for n in find_phone_numbers(words)]
 
 
+#: base hears "718-553-320" (one 5 of "five five five" gone); tiny.en hears it whole
+SECOND = ("dev_jackson_5_clean.flac", "7185553320", "718553320")
+
+
 @pytest.mark.model
-def test_the_reps_number_wins_where_the_model_finds_it_fits_better(
-    transcriber: Any, fixtures_dir: Path
+@pytest.mark.parametrize(
+    "take",
+    [
+        pytest.param(DROPPED, id="weighed: the model finds the rep's number fits better"),
+        pytest.param(SECOND, id="a second model hears the number the first lost"),
+    ],
+)
+def test_the_reps_number_said_is_heard_as_the_reps(
+    transcriber: Any, fixtures_dir: Path, take: tuple[str, str, str]
 ) -> None:
-    name, said, misheard = DROPPED
+    name, said, misheard = take
     assert _heard(transcriber, fixtures_dir, name, None) == [misheard]
     assert _heard(transcriber, fixtures_dir, name, said) == [said]
 
@@ -91,19 +102,6 @@ def test_coach_score_judges_the_weighed_number_as_the_reps(
     check = next(c for c in report.checks if c.id == "callback_number")
     assert check.status == "pass", check.message
     assert [n.digits for n in report.metrics.phone_numbers] == [said]
-
-
-#: base hears "718-553-320" (one 5 of "five five five" gone); tiny.en hears it whole
-SECOND = ("dev_jackson_5_clean.flac", "7185553320", "718553320")
-
-
-@pytest.mark.model
-def test_a_second_model_hears_the_number_the_first_lost(
-    transcriber: Any, fixtures_dir: Path
-) -> None:
-    name, said, misheard = SECOND
-    assert _heard(transcriber, fixtures_dir, name, None) == [misheard]
-    assert _heard(transcriber, fixtures_dir, name, said) == [said]
 
 
 @pytest.mark.model
