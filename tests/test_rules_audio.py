@@ -144,6 +144,12 @@ def test_two_hearings_that_agree_on_another_number_fail() -> None:
     result = _heard_twice(GOOD.replace("555-0134", "867-5309"), ("4158675309",))
     assert result.status == "fail"
     assert "not your number" in result.message
+    # the rep's number and an office line: the second model, asked about the other, heard it too
+    office = _heard_twice(
+        GOOD.replace("Again, Chris at 415-555-0134", "Or 415-867-5309"), ("4158675309",)
+    )
+    assert office.status == "fail"
+    assert "you gave 415-867-5309, not your number" in office.message
     missing = _heard_twice("Hi Dana it's Chris, call me back. Thanks.", ())
     assert missing.status == "fail"
     assert missing.message == "No callback number was heard."

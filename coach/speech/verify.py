@@ -185,7 +185,8 @@ def second_opinion(
     start, end = 0.0, take_s
     looped = loops(words)
     if found and not looped:
-        nearest = min(found, key=lambda n: digit_distance(n.digits, expected))
+        off = [n for n in found if n.digits != expected]  # not empty: returned above
+        nearest = min(off, key=lambda n: digit_distance(n.digits, expected))
         _, start, end = number_stretch(words, nearest, take_s)
         if end - start > REHEAR_MAX_S:
             start, end = 0.0, take_s

@@ -131,11 +131,12 @@ def _two_hearings(take: Take) -> Check | None:
     The number was not heard as the rep's, so a second model was asked
     (:func:`coach.speech.verify.second_opinion`); if it heard something else
     again, the coach cannot tell what the rep said.  Two hearings that agree
-    on another number stand (the check fails as usual).
+    — the second heard only numbers the first heard too, or neither heard
+    one — stand (the check fails as usual).
     """
     second = take.transcript.second
     first = tuple(n.digits for n in take.numbers)
-    if second is None or not (first or second) or set(second) == set(first):
+    if second is None or (set(second) <= set(first) if second else not first):
         return None
 
     def said(heard: tuple[str, ...]) -> str:
