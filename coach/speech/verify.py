@@ -194,9 +194,10 @@ def second_opinion(
         audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)],
         options=replace(options, extra={**options.extra, "max_new_tokens": SECOND_MAX_TOKENS}),
     )
-    theirs = find_phone_numbers(list(shift(again, start).words))
+    heard = shift(again, start).words
+    theirs = find_phone_numbers(list(heard))
     if len(theirs) == 1 and theirs[0].digits == expected:
-        said = shift(again, start).words[theirs[0].first_word : theirs[0].last_word + 1]
+        said = heard[theirs[0].first_word : theirs[0].last_word + 1]
         return _splice(transcript, said, looped)
     weighed = verify_numbers(
         transcript,

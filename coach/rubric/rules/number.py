@@ -39,11 +39,10 @@ def callback_number(take: Take, cfg: CheckConfig) -> Check:
 
     numbers = take.numbers
     script = take.is_script
-    looped = _looped(take) if not script else None
-    if looped is not None and _unsure(take, cfg):
-        return looped
-    if not script and _unsure(take, cfg) and (doubt := _two_hearings(take)) is not None:
-        return doubt
+    if not script and _unsure(take, cfg):
+        doubt = _looped(take) or _two_hearings(take)
+        if doubt is not None:
+            return doubt
     if not numbers:
         return Check(
             "callback_number",
@@ -142,18 +141,13 @@ def _two_hearings(take: Take) -> Check | None:
     def said(heard: tuple[str, ...]) -> str:
         return " and ".join(spoken_form(d) for d in dict.fromkeys(heard)) or "no number"
 
-    evidence = tuple(
-        Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word))
-        for n in take.numbers
-    )
-    return Check(
-        "callback_number",
-        "warn",
+    return _doubt(
         f"I could not make out your number for sure: I heard {said(first)}, and listening "
-        f"again, {said(second)}. That is my hearing, not your delivery — listen back to "
-        "check it came through.",
-        "Say your number slowly, in groups, near the start and again at the end.",
-        evidence,
+        f"again, {said(second)}.",
+        tuple(
+            Evidence(n.text, n.start, n.end, _chars(take, n.first_word, n.last_word))
+            for n in take.numbers
+        ),
     )
 
 
@@ -175,14 +169,21 @@ def _looped(take: Take) -> Check | None:
     text = " ".join(w.text for w in words[first : last + 1])
     if len(text) > 40:
         text = text[:40].rstrip(" ,-") + "…"
+    return _doubt(
+        f"I could not make out your number: my transcription broke down and repeats "
+        f"“{text}” at {clock(words[first].start)}.",
+        (Evidence(text, words[first].start, words[last].end, _chars(take, first, last)),),
+    )
+
+
+def _doubt(what: str, evidence: tuple[Evidence, ...]) -> Check:
+    """The callback check as the coach's own doubt: a warn that never blames the rep."""
     return Check(
         "callback_number",
         "warn",
-        f"I could not make out your number: my transcription broke down and repeats "
-        f"“{text}” at {clock(words[first].start)}. That is my hearing, not your delivery — "
-        "listen back to check it came through.",
+        f"{what} That is my hearing, not your delivery — listen back to check it came through.",
         "Say your number slowly, in groups, near the start and again at the end.",
-        (Evidence(text, words[first].start, words[last].end, _chars(take, first, last)),),
+        evidence,
     )
 
 
