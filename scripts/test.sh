@@ -2,7 +2,7 @@
 # Run the test suite, installing what it needs first (the README's test command).
 #
 #   bash scripts/test.sh            # everything (what .ci/run calls)
-#   bash scripts/test.sh --fast     # the fast loop: no Whisper, microphone or browser (~1 min)
+#   bash scripts/test.sh --fast     # the fast loop: no Whisper, microphone or browser (~75 s on 2 cores)
 #   bash scripts/test.sh -k numbers # pytest arguments pass through
 #
 # Creates .venv (if missing) with the package and its dev tools.  Safe to run
@@ -45,7 +45,9 @@ fi
 if [ "${1:-}" = "--fast" ]; then
   shift
   # The slow tests carry markers (pyproject.toml): the real Whisper model,
-  # the real-time virtual microphone, Chromium.  Everything else runs.
-  exec .venv/bin/python -m pytest -m "not model and not mic and not browser" "$@"
+  # the real-time virtual microphone, Chromium.  Everything else runs, on
+  # every core (pytest-xdist); the full run stays in one process, where the
+  # real-time microphone tests do not compete with each other.
+  exec .venv/bin/python -m pytest -n auto -m "not model and not mic and not browser" "$@"
 fi
 exec .venv/bin/python -m pytest "$@"
