@@ -93,6 +93,7 @@ def corpora() -> tuple[Corpus, ...]:
         Corpus("dev 5", BLIND / "dev5.toml"),
         Corpus("dev 6", BLIND / "dev6.toml"),
         Corpus("dev 7", BLIND / "dev7.toml"),
+        Corpus("dev 8", BLIND / "dev8.toml"),
         Corpus("test", BLIND / "test.toml"),
         Corpus("old corpus", OLD),
     )

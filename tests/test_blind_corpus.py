@@ -17,7 +17,7 @@ import pytest
 from bench.blind import CHECKS as BENCH_CHECKS
 
 BLIND = Path(__file__).parent / "blind"
-HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "test")
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "test")
 CHECKS = set(BENCH_CHECKS)  # the text checks the blind labels cover, one list
 STATUSES = {"pass", "warn", "fail"}
 STYLES = {"written", "casual", "regional", "transcript", "paraphrase", "near-miss"}

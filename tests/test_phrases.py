@@ -462,6 +462,49 @@ FROM_DEV7 = [
     ),
 ]
 
+FROM_DEV8 = [
+    # a note that vanished into spam asks whether it arrived
+    (
+        2,
+        HI + "Just making sure my note from Monday didn't vanish into your junk folder. "
+        "Since then Globex published their full-year numbers. Call me at 415-555-0134.",
+        "opening",
+        "fail",
+    ),
+    # "I emailed you on Monday" refers back
+    (
+        2,
+        HI + "I emailed you on Monday about the invoices, so here is one thing that wasn't "
+        "in it: we can audit last quarter for free. Call me at 415-555-0134.",
+        "touch_wording",
+        "pass",
+    ),
+    # "one last time", "won't keep bothering you", "if it ever climbs your list"
+    (
+        3,
+        HI + "Trying you one last time about the invoices, and I won't keep bothering you "
+        "after this. If halving that work ever climbs your list, call me at 415-555-0134.",
+        "touch_wording",
+        "pass",
+    ),
+    # leaving the next move with them, without saying it is the last: half a last message
+    (
+        3,
+        HI + "I've tried you a few times about the invoices, so I'll leave the next move "
+        "with you. Globex halved theirs. Call me at 415-555-0134.",
+        "touch_wording",
+        "warn",
+    ),
+    # the topic named after the voicemail it follows up on: a topic, not no reason
+    (
+        2,
+        HI + "Following up on my voicemail from last Tuesday about your invoices, "
+        "any thoughts? Call me at 415-555-0134.",
+        "purpose",
+        "warn",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("touch", "text", "check", "want"),
@@ -470,11 +513,41 @@ FROM_DEV7 = [
         *(pytest.param(*case, id=f"dev5-{n}") for n, case in enumerate(FROM_DEV5)),
         *(pytest.param(*case, id=f"dev6-{n}") for n, case in enumerate(FROM_DEV6)),
         *(pytest.param(*case, id=f"dev7-{n}") for n, case in enumerate(FROM_DEV7)),
+        *(pytest.param(*case, id=f"dev8-{n}") for n, case in enumerate(FROM_DEV8)),
     ],
 )
 def test_phrasings_from_the_later_dev_files(touch: int, text: str, check: str, want: str) -> None:
-    """Wordings the fourth to seventh blind dev files taught the rubric (#13)."""
+    """Wordings the fourth to eighth blind dev files taught the rubric (#13)."""
     assert _status(touch, text, check) == want
+
+
+def test_the_reps_own_company_name_is_not_the_prospects_situation() -> None:
+    """"Brightline Payroll" says what the rep sells, not the prospect's payroll (dev 8)."""
+    context = Context(
+        touch=1,
+        rep=Rep(name="Priya Nair", company="Brightline Payroll", phone="312-555-0172"),
+        prospect=Prospect(
+            name="Tom Becker",
+            company="Halvorsen Foods",
+            situation="Runs payroll for 600 hourly workers; fixes timecard errors by hand.",
+        ),
+        offer=OFFER,
+    )
+
+    def personalization(text: str) -> str:
+        report = check_script(text, source="t", context=context, rubric=load_rubric())
+        return next(c.status for c in report.checks if c.id == "personalization")
+
+    intro = "Hello, this is Priya Nair with Brightline Payroll. "
+    assert personalization(intro + "We help HR teams. Call me at 312-555-0172.") == "fail"
+    # the same words about *their* payroll and timecards still count
+    assert (
+        personalization(
+            intro + "Your payroll for six hundred hourly workers means timecard fixes by hand. "
+            "Call me at 312-555-0172."
+        )
+        == "pass"
+    )
 
 
 def test_evidence_names_the_phrase_that_decided() -> None:

@@ -263,9 +263,11 @@ def _situation_words(take: Take, situation: str, cfg: CheckConfig) -> list[str]:
 
     "reconciles" finds "reconciliation" and "loads" finds "load": two words
     match when they share their first ``stem_letters`` letters (or all of the
-    shorter one, at least four).
+    shorter one, at least four).  A word of the rep's own company name never
+    counts: "Brightline Payroll" says what the rep sells, not the prospect's
+    "payroll for 600 hourly workers".
     """
-    ignore = set(cfg.strings("situation_ignore"))
+    ignore = set(cfg.strings("situation_ignore")) | set(normalise(take.context.rep.company).split())
     stem = int(cfg.num("stem_letters"))
     keywords = {
         w for w in normalise(situation).split() if len(w) >= 4 and w not in ignore and w.isalpha()
