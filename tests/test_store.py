@@ -554,3 +554,21 @@ def test_a_postgresql_schema_1_store_is_migrated_with_uids(pg_url: str) -> None:
         assert old[0].uid != old[1].uid
         added = opened.save(_report(), rep="new")
         assert added.id == 3  # the identity column carries on after the rows it did not make
+
+
+def test_without_postgresql_the_tests_skip_but_fail_under_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests import pgcluster
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(pgcluster.glob, "glob", lambda pattern: [])
+    assert pgcluster.binaries() is None
+    reason = pgcluster.missing()
+    assert reason is not None and "apt install postgresql" in reason
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt install postgresql"):
+        pgcluster.up()
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="must run under CI"):
+        pgcluster.up()
