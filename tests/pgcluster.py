@@ -83,7 +83,7 @@ class Cluster:
         import psycopg
 
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]  # psycopg wants a literal string
+            conn.execute(sql)
 
     def fresh(self) -> str:
         """A new, empty database; its URL."""
@@ -184,5 +184,5 @@ class StoreAt:
         import psycopg
 
         with psycopg.connect(str(self.location), autocommit=True) as conn:
-            cur = conn.execute(statement.replace("?", "%s"), list(args))  # type: ignore[arg-type]
+            cur = conn.execute(statement.replace("?", "%s"), list(args))
             return cur.fetchall() if cur.description else []
