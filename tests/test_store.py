@@ -170,6 +170,35 @@ def test_two_processes_saving_at_once_both_land(store_at: StoreAt, coach_home: P
     assert all(s.audio is not None and s.audio.is_file() for s in found)
 
 
+def _open_after(barrier: Any, home: str, location: str) -> None:
+    """One process opening a new store the moment its siblings do."""
+    os.environ["COACH_HOME"] = home
+    barrier.wait(timeout=60)
+    Store(location).close()
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(
+    store_at: StoreAt, coach_home: Path
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    workers = [
+        ctx.Process(
+            target=_open_after, args=(barrier, str(coach_home), str(store_at.location)), daemon=True
+        )
+        for _ in range(4)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+        if w.exitcode is None:
+            w.kill()
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    rows = store_at.sql("SELECT version FROM migrations ORDER BY version")
+    assert [r[0] for r in rows] == [n for n, _ in MIGRATIONS]
+
+
 @pytest.mark.model
 def test_two_coach_score_processes_at_once_both_land(fixtures_dir: Path, coach_home: Path) -> None:
     takes = [fixtures_dir / "t1_good_slt.flac", fixtures_dir / "t1_good_kal.flac"]

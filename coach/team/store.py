@@ -420,7 +420,7 @@ class Store:
             self._db.execute("BEGIN")
         try:
             if self.url is not None:
-                self._pg.lock()
+                self._pg.lock()  # inside the try: a lock that times out is rolled back
             yield self._db
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -433,13 +433,17 @@ class Store:
         return int(row[0] or 0)
 
     def _migrate(self) -> None:
-        # Under the write lock: two processes opening a new PostgreSQL database at once
-        # would otherwise both create the table (one failing on PostgreSQL's catalog).
-        with self._write() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations ("
-                "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+        create = (
+            "CREATE TABLE IF NOT EXISTS migrations ("
+            "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        if self.url is None:
+            self._db.execute(create)
+        elif ("table", "migrations") not in self._pg.objects():
+            # Under the write lock: two processes opening a new database at once would
+            # otherwise both create the table, and one would fail on PostgreSQL's catalog.
+            with self._write() as db:
+                db.execute(create)
         newest = MIGRATIONS[-1][0]
         if self.version() > newest:
             raise StoreError(
