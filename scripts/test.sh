@@ -12,9 +12,12 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: PulseAudio for the virtual microphone,
 # PortAudio for sounddevice, Chromium for the HTML report's browser test
-# (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# (Playwright drives /usr/bin/chromium; it never downloads a browser),
+# PostgreSQL for the store tests on a throwaway cluster (tests/pgcluster.py
+# runs initdb and pg_ctl; no service is started).
 # Installed when missing and we may (root + apt).
 need_apt=()
+command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 command -v pulseaudio >/dev/null 2>&1 || need_apt+=(pulseaudio)
 command -v pactl >/dev/null 2>&1 || need_apt+=(pulseaudio-utils)
 ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || need_apt+=(libportaudio2)  # no -q: SIGPIPE under pipefail
@@ -26,7 +29,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "Note: install ${need_apt[*]} for the microphone and browser tests (they skip without them)." >&2
+    echo "Note: install ${need_apt[*]} for the microphone, browser and PostgreSQL tests (they skip without them)." >&2
   fi
 fi
 

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.pgcluster import Cluster, StoreAt
+from tests.pgcluster import down as pg_down
+from tests.pgcluster import up as pg_up
 from tests.vmic import VirtualMic, down, missing, restart_if_gone, unavailable, up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +83,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for child in multiprocessing.active_children():
         child.kill()
         child.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """The run's one throwaway PostgreSQL cluster (see tests/pgcluster.py)."""
+    cluster = pg_up()
+    yield cluster
+    pg_down(cluster)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """A fresh, empty database of its own for this test; its URL."""
+    url = pg_cluster.fresh()
+    yield url
+    pg_cluster.drop(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at(request: pytest.FixtureRequest, coach_home: Path) -> StoreAt:
+    """The test's store on each back end: ``coach.db`` in COACH_HOME, or a fresh database.
+
+    A PostgreSQL store keeps its audio in its default folder, ``COACH_HOME/team-audio``.
+    """
+    if request.param == "sqlite":
+        return StoreAt("sqlite", coach_home / "coach.db")
+    return StoreAt("postgresql", request.getfixturevalue("pg_url"))

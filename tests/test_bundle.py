@@ -25,6 +25,7 @@ from coach.report import to_json
 from coach.rubric.config import load_rubric
 from coach.speech.audio import load
 from coach.team import bundle_format
+from coach.team.bundle import Imported, export_bundle, open_bundle
 from coach.team.bundle_format import (
     COMMENT_FIELDS,
     JSON_COLUMNS,
@@ -731,3 +732,31 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(
         f"Error: {bundle}: entry '{name}' is {size} bytes, over the {cap} allowed"
         " — nothing was imported"
     )
+
+
+def test_a_bundle_goes_into_a_postgresql_store_and_back(
+    store_a: Store, pg_url: str, tmp_path: Path
+) -> None:
+    """A rep's SQLite takes into the team's PostgreSQL store, twice, and a lead's review back."""
+    bundle = _export(store_a, tmp_path / "takes.zip")
+    with Store(pg_url, audio_dir=tmp_path / "team") as team:
+        with open_bundle(bundle) as opened:
+            assert opened.import_into(team) == Imported(sessions=3, new=3, review_items=2)
+        with open_bundle(bundle) as opened:
+            assert opened.import_into(team) == Imported(sessions=3, new=0, review_items=0)
+        assert len(team.sessions()) == 3
+        for a_session in store_a.sessions():
+            b_session = team.by_uid(a_session.uid)
+            assert b_session is not None
+            assert _portable(team, b_session) == _portable(store_a, a_session)
+        weak = team.by_uid(store_a.get(2).uid)
+        assert weak is not None
+        note = team.add_comment(weak.id, "Lead with the reason", at_s=0.5, author="Lee")
+        team.add_override(weak.id, "opening", "pass", "a warm lead", author="Lee")
+        rescored = team.get(weak.id).score
+        back = tmp_path / "back.zip"
+        export_bundle(team, team.sessions(), back)
+    with open_bundle(back) as opened:
+        assert opened.import_into(store_a) == Imported(sessions=3, new=0, review_items=2)
+    assert [c.uid for c in store_a.comments(2)] == [note.uid]
+    assert store_a.get(2).score == rescored

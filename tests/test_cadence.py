@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from coach.rubric.checks import Check
 from coach.rubric.config import load_rubric
 from coach.team.cadence import Cadence, iso, parse_when
 from coach.team.store import Store
+from tests.pgcluster import StoreAt
 
 runner = CliRunner()
 
@@ -36,12 +36,6 @@ def _touch_wording(touch: int, days: float | None, text: str = FOLLOW_UP) -> Che
     )
     report = check_script(text, source="take.wav", context=context, rubric=load_rubric(None))
     return next(c for c in report.checks if c.id == "touch_wording")
-
-
-@pytest.fixture
-def store(coach_home: Path) -> Iterator[Store]:
-    with Store() as opened:
-        yield opened
 
 
 def test_parse_when_and_iso() -> None:
@@ -117,7 +111,12 @@ def test_a_fourth_voicemail_fails() -> None:
     assert check.status == "fail" and "#4" in check.message
 
 
-def test_sent_to_matches_the_prospect_by_name_and_company(store: Store) -> None:
+def test_sent_to_matches_the_prospect_by_name_and_company(store_at: StoreAt) -> None:
+    with store_at.open() as store:
+        _sent_to_matches(store)
+
+
+def _sent_to_matches(store: Store) -> None:
     report = check_script(FOLLOW_UP, source="t.wav", context=Context(), rubric=load_rubric(None))
     store.save(
         report, prospect="Dana Reyes", prospect_company="Acme", sent_at="2026-11-02T12:00:00Z"

@@ -23,6 +23,7 @@ from coach.team.review import (
     parse_override,
 )
 from coach.team.store import MIGRATIONS, Store
+from tests.pgcluster import StoreAt
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
@@ -39,6 +40,13 @@ def _override(check_id: str, status: str, n: int = 1, reason: str = "lead says s
 @pytest.fixture
 def store(coach_home: Path) -> Iterator[Store]:
     with Store() as opened:
+        yield opened
+
+
+@pytest.fixture
+def both(store_at: StoreAt) -> Iterator[Store]:
+    """A fresh store on each back end (SQLite, PostgreSQL): for tests without the CLI."""
+    with store_at.open() as opened:
         yield opened
 
 
@@ -114,7 +122,8 @@ def test_override_is_in_the_json_and_round_trips() -> None:
     assert to_json(rebuilt) == data
 
 
-def test_store_override_updates_the_listed_score(store: Store) -> None:
+def test_store_override_updates_the_listed_score(both: Store) -> None:
+    store = both
     weak = store.save(_report(WEAK), rep="Chris", weights=Weights.of(load_rubric(None)))
     store.add_override(weak.id, "purpose", "pass", "The reason is implied by the card")
     again = store.get(weak.id)
@@ -125,14 +134,18 @@ def test_store_override_updates_the_listed_score(store: Store) -> None:
     assert [s.id for s in store.sessions(min_score=again.score)] == [weak.id]
 
 
-def test_queue_lists_unreviewed_first(store: Store) -> None:
+def test_queue_lists_unreviewed_first(both: Store) -> None:
+    store = both
     ids = [store.save(_report(), rep=f"rep {n}").id for n in range(3)]
     store.add_comment(ids[2], "nice opener")  # the newest is reviewed
     queue = [s.id for s in store.review_queue()]
     assert queue == [ids[1], ids[0], ids[2]]
 
 
-def test_comments_in_take_order_and_deleted_with_the_session(store: Store) -> None:
+def test_comments_in_take_order_and_deleted_with_the_session(
+    both: Store, store_at: StoreAt
+) -> None:
+    store = both
     sid = store.save(_report()).id
     store.add_comment(sid, "later", at_s=20.0, author="Lee")
     store.add_comment(sid, "overall good")
@@ -140,10 +153,8 @@ def test_comments_in_take_order_and_deleted_with_the_session(store: Store) -> No
     assert [c.text for c in store.comments(sid)] == ["overall good", "earlier", "later"]
     store.add_override(sid, "hook", "warn", "generic proof")
     store.delete(sid)
-    db = sqlite3.connect(store.path)
-    assert db.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM overrides").fetchone()[0] == 0
-    db.close()
+    assert store_at.sql("SELECT COUNT(*) FROM comments") == [(0,)]
+    assert store_at.sql("SELECT COUNT(*) FROM overrides") == [(0,)]
 
 
 def test_schema_1_store_is_migrated_with_uids(coach_home: Path) -> None:

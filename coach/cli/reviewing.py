@@ -190,13 +190,13 @@ def _queue(store: Store, *, rep: str | None, as_json: bool) -> None:
     if as_json:
         payload = {
             "schema": "coach.review-queue/1",
-            "store": str(store.path),
+            "store": str(store.where),
             "sessions": [s.summary() for s in queue],
         }
         write_json(payload)
         return
     if not queue:
-        out.print(f"Nothing to review in {store.path}.", markup=False, soft_wrap=True)
+        out.print(f"Nothing to review in {store.where}.", markup=False, soft_wrap=True)
         return
     waiting = sum(s.reviewed_at is None for s in queue)
     title = f"Review queue — {waiting} of {len(queue)} not reviewed yet"

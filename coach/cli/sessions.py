@@ -89,7 +89,7 @@ def sessions_cmd(
             reviewed=reviewed,
         )
         comments = opened.comment_counts()
-        path = opened.path
+        path = opened.where
     if as_json:
         payload = {
             "schema": "coach.sessions/1",

@@ -76,9 +76,9 @@ def export_cmd(
         if not chosen:
             filtered = any(v is not None for v in filters.values())
             raise CoachError(
-                f"no sessions match in {opened.path} — nothing exported; see coach sessions"
+                f"no sessions match in {opened.where} — nothing exported; see coach sessions"
                 if filtered
-                else f"no saved sessions in {opened.path} — nothing to export"
+                else f"no saved sessions in {opened.where} — nothing to export"
             )
         done = export_bundle(opened, chosen, bundle, force=force)
     for warning in done.warnings:
@@ -119,7 +119,7 @@ def import_cmd(
     # Checked before the store is opened: a bad bundle must not even create a store.
     with open_bundle(bundle) as opened_bundle, Store(store) as opened:
         done = opened_bundle.import_into(opened)
-        path = opened.path
+        path = opened.where
     out.print(
         f"Imported {_count(done.new, 'new session')} ({done.sessions - done.new} of "
         f"{done.sessions} already here), {_count(done.review_items, 'review item')}, "

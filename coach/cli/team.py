@@ -50,7 +50,7 @@ def progress(
     with _reading(store) as opened:
         sessions = opened.sessions(rep=rep, since=day)
         entries = [Entry.of(s, opened.reviewed_report(s)) for s in sessions]
-        path = opened.path
+        path = opened.where
     team = team_progress(entries)
     if as_json:
         payload = {**to_json(team), "store": str(path), "rep": rep, "since": since}
@@ -101,7 +101,7 @@ def report(
         takes = [
             _take_view(opened, s, audio=not no_audio) for s in opened.sessions(rep=rep, since=day)
         ]
-        path = opened.path
+        path = opened.where
     if not takes:
         out.print(
             _nothing(path, rep=rep, since=since) + " No report written.",
@@ -232,7 +232,7 @@ def _scope(takes: int, reps: int, *, rep: str | None, since: str | None) -> str:
     return f"{counts} ({filters})" if filters else counts
 
 
-def _nothing(path: Path, *, rep: str | None, since: str | None) -> str:
+def _nothing(path: str, *, rep: str | None, since: str | None) -> str:
     if rep is not None or since is not None:
         return f"No sessions match in {path}."
     return f"No saved sessions yet in {path}. Score a take: coach score take.m4a"

@@ -6,6 +6,13 @@ This is the only module with SQL.  The database is ``data_dir()/coach.db``
 applied once in its own ``BEGIN IMMEDIATE`` transaction and recorded in the
 ``migrations`` table.  WAL mode and a busy timeout let several ``coach``
 processes save at once: a writer waits for the lock instead of failing.
+
+The same store runs on a PostgreSQL server (a team's): open a
+``postgresql://`` URL instead of a file.  The SQL here is written once, in
+SQLite's dialect; :mod:`coach.team.store_pg` translates it, so both back ends
+share one migration history.  On PostgreSQL a write transaction takes an
+advisory lock up front, as ``BEGIN IMMEDIATE`` does, and the audio lives in a
+folder of this machine (``audio_dir``).
 """
 
 from __future__ import annotations
@@ -21,12 +28,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from coach.errors import CoachError
 from coach.paths import data_dir
 from coach.report import Report, report_from_json, to_json
-from coach.team import schema
+from coach.team import schema, store_pg
 from coach.team.review import Comment, Override, Weights, apply_overrides
 from coach.team.store_files import (
     diagnosis,
@@ -234,38 +241,104 @@ _COMMENT_COLUMNS = "id, uid, session_id, at_s, text, author, created_at"
 _OVERRIDE_COLUMNS = "id, uid, session_id, check_id, status, reason, author, created_at"
 
 
+class _Db(Protocol):
+    """A connection as the store uses it: ``sqlite3.Connection`` or :class:`store_pg.Connection`."""
+
+    def execute(self, sql: str, args: Sequence[Any] = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 class Store:
     """An open store.  Use as a context manager, or call :meth:`close`.
+
+    ``path`` is a SQLite file (``None``: :func:`store_path`) or a PostgreSQL
+    URL (``postgresql://…`` or ``postgres://…``, e.g.
+    ``postgresql:///coach?host=/run/postgresql``).  A PostgreSQL store keeps
+    its audio in ``audio_dir`` (``data_dir()/team-audio`` unless given), laid
+    out as beside a SQLite file: ``audio/<id>.flac``.
 
     Raises
     ------
     StoreError
         The file is not a SQLite database, or is one another program made, or
-        was written by a newer coach.  The file is never changed in that case.
+        was written by a newer coach; the server cannot be reached, has no such
+        database, or the database holds another program's tables.  The file or
+        database is never changed in that case.
     """
 
-    def __init__(self, path: str | Path | None = None, *, write: bool = True) -> None:
-        self.path = Path(path).expanduser() if path is not None else store_path()
-        self.folder = self.path.parent
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        write: bool = True,
+        audio_dir: str | Path | None = None,
+    ) -> None:
         #: sessions a listing left out because their row cannot be read (one line each)
         self.skipped: list[str] = []
-        if self.path.is_dir():
-            raise StoreError(f"{self.path} is a folder — give --store a database file path")
+        #: the server's URL when the store is on PostgreSQL
+        self.url: str | None = str(path) if store_pg.is_url(path) else None
+        #: the SQLite file (``None`` on PostgreSQL)
+        self.path: Path | None = None
+        if self.url is not None:
+            #: what messages call the store: its file, or its URL without the password
+            self.where = store_pg.redact(self.url)
+            #: the folder audio paths are relative to
+            self.folder = (
+                Path(audio_dir).expanduser() if audio_dir is not None else data_dir() / "team-audio"
+            )
+            self._open_pg()
+            return
+        self._file = Path(path).expanduser() if path is not None else store_path()
+        self.path = self._file
+        self.where = str(self._file)
+        self.folder = self._file.parent
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        if self._file.is_dir():
+            raise StoreError(f"{self._file} is a folder — give --store a database file path")
         try:
             try:
-                self._db = self._open(write=write)
+                self._db: _Db = self._open(write=write)
             except sqlite3.Error:
-                if write or not self.path.is_file() or not disk_full(self.path):
+                if write or not self._file.is_file() or not disk_full(self._file):
                     raise
                 # A full disk cannot take the WAL index; a command that only reads
                 # still reads the store as it is.
                 self._db = self._read_only()
         except sqlite3.Error as exc:
             raise StoreError(
-                diagnosis(self.path, exc) or f"cannot use the store {self.path}: {exc}"
+                diagnosis(self._file, exc) or f"cannot use the store {self._file}: {exc}"
             ) from None
         except OSError as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            raise StoreError(f"cannot open the store {self._file}: {exc}") from None
+
+    def _open_pg(self) -> None:
+        """Connect, refuse a database that is not ours, then migrate (as :meth:`_open`)."""
+        self._errors = store_pg.errors()
+        try:
+            self._pg = store_pg.Connection(self.url or "", lock_timeout_s=BUSY_TIMEOUT_S)
+        except self._errors as exc:
+            raise self._failed("cannot use the store", exc) from None
+        self._db = self._pg
+        try:
+            self._check_pg()
+            self._migrate()
+            sweep_temp_audio(self.folder / "audio")
+        except self._errors as exc:
+            self._pg.close()
+            raise self._failed("cannot use the store", exc) from None
+        except BaseException:
+            self._pg.close()
+            raise
+
+    def _check_pg(self) -> None:
+        """Refuse a database that is not ours before anything writes to it."""
+        objects = self._pg.objects()
+        if objects and ("table", "migrations") not in objects:
+            raise StoreError(
+                f"{self.where} is not a Voice Coach database (it has other tables or views and "
+                "no migrations table) — give another database; it was not changed"
+            )
 
     def _open(self, *, write: bool) -> sqlite3.Connection:
         """Connect, refuse a file that is not ours, then set up and migrate.
@@ -273,11 +346,11 @@ class Store:
         ``write=False`` (a command that only reads) falls back to reading a
         store that cannot be written (a read-only folder or file) as it is.
         """
-        if not write and self.path.is_file() and not writable(self.path):
+        if not write and self._file.is_file() and not writable(self._file):
             return self._read_only()
         self.folder.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            self._file, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         try:
             self._db = db
@@ -294,7 +367,7 @@ class Store:
 
     def _read_only(self) -> sqlite3.Connection:
         """Open a store nobody can write here (``immutable``: not even a WAL index is made)."""
-        uri = self.path.resolve().as_uri()
+        uri = self._file.resolve().as_uri()
         last: sqlite3.Error | None = None
         for query in ("?mode=ro", "?mode=ro&immutable=1"):
             db = sqlite3.connect(
@@ -305,7 +378,7 @@ class Store:
                 self._check()
                 if self.version() != MIGRATIONS[-1][0]:
                     raise StoreError(
-                        f"{self.path} needs upgrading to this coach's schema and cannot be "
+                        f"{self._file} needs upgrading to this coach's schema and cannot be "
                         "written — make it writable and run any coach command once"
                     )
                 return db
@@ -326,23 +399,28 @@ class Store:
                 (r[0], r[1]) for r in self._db.execute("SELECT type, name FROM sqlite_master")
             }
         except sqlite3.DatabaseError as exc:
-            if diagnosis(self.path, exc):
+            if diagnosis(self._file, exc):
                 raise
             raise StoreError(
-                f"{self.path} is not a Voice Coach database ({exc}) — move it aside; "
+                f"{self._file} is not a Voice Coach database ({exc}) — move it aside; "
                 "it was not changed"
             ) from None
         if objects and ("table", "migrations") not in objects:
             raise StoreError(
-                f"{self.path} is not a Voice Coach database (it has other tables or views and "
+                f"{self._file} is not a Voice Coach database (it has other tables or views and "
                 "no migrations table) — move it aside or give another --store; it was not changed"
             )
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[_Db]:
         """One write transaction, taking the write lock up front (waits while another writes)."""
-        self._db.execute("BEGIN IMMEDIATE")
+        if self.url is None:
+            self._db.execute("BEGIN IMMEDIATE")
+        else:
+            self._db.execute("BEGIN")
         try:
+            if self.url is not None:
+                self._pg.lock()  # inside the try: a lock that times out is rolled back
             yield self._db
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -355,14 +433,21 @@ class Store:
         return int(row[0] or 0)
 
     def _migrate(self) -> None:
-        self._db.execute(
+        create = (
             "CREATE TABLE IF NOT EXISTS migrations ("
             "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
+        if self.url is None:
+            self._db.execute(create)
+        elif ("table", "migrations") not in self._pg.objects():
+            # Under the write lock: two processes opening a new database at once would
+            # otherwise both create the table, and one would fail on PostgreSQL's catalog.
+            with self._write() as db:
+                db.execute(create)
         newest = MIGRATIONS[-1][0]
         if self.version() > newest:
             raise StoreError(
-                f"{self.path} was written by a newer coach (schema {self.version()}, "
+                f"{self.where} was written by a newer coach (schema {self.version()}, "
                 f"this one knows up to {newest}) — upgrade coach"
             )
         for number, sql in MIGRATIONS:
@@ -443,7 +528,7 @@ class Store:
                 if tmp is not None:
                     self._place_audio(db, session_id, tmp)
                     tmp = None
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._failed("cannot save the session to", exc) from None
         except OSError as exc:
             raise StoreError(f"cannot save the session audio in {audio_dir}: {exc}") from None
@@ -452,14 +537,16 @@ class Store:
                 tmp.unlink(missing_ok=True)
         return self.get(session_id)
 
-    @staticmethod
-    def _insert(db: sqlite3.Connection, **fields: Any) -> int:
+    def _insert(self, db: _Db, **fields: Any) -> int:
         names = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
-        cur = db.execute(f"INSERT INTO sessions ({names}) VALUES ({marks})", list(fields.values()))
+        sql = f"INSERT INTO sessions ({names}) VALUES ({marks})"
+        if self.url is not None:
+            return int(db.execute(sql + " RETURNING id", list(fields.values())).fetchone()[0])
+        cur = db.execute(sql, list(fields.values()))
         return int(cur.lastrowid or 0)
 
-    def _place_audio(self, db: sqlite3.Connection, session_id: int, tmp: Path) -> None:
+    def _place_audio(self, db: _Db, session_id: int, tmp: Path) -> None:
         """Move a finished FLAC to ``audio/<id>.flac`` and point the session at it."""
         relative = f"audio/{session_id}.flac"
         os.replace(tmp, self.folder / relative)
@@ -528,7 +615,7 @@ class Store:
         )
         if not rows:
             raise StoreError(
-                f"no session {session_id} in {self.path} — run coach sessions to list them"
+                f"no session {session_id} in {self.where} — run coach sessions to list them"
             )
         return self._session(rows[0])
 
@@ -560,7 +647,7 @@ class Store:
                 db.execute("DELETE FROM comments WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM overrides WHERE session_id = ?", (session_id,))
                 db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._failed(f"cannot delete session {session_id} from", exc) from None
         if session.audio is not None:
             session.audio.unlink(missing_ok=True)
@@ -605,7 +692,7 @@ class Store:
                 schema.convert(item, doc)
             except schema.SchemaError as exc:
                 line = (
-                    f"a {kind} (id {row[0]}) of session {row[2]} in {self.path} "
+                    f"a {kind} (id {row[0]}) of session {row[2]} in {self.where} "
                     f"cannot be read ({exc}) — it is left out"
                 )
                 if line not in self.skipped:
@@ -629,11 +716,11 @@ class Store:
         try:
             with self._write() as db:
                 db.execute(
-                    f"INSERT INTO comments ({_COMMENT_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO comments ({_COMMENT_COLUMNS[4:]}) VALUES (?, ?, ?, ?, ?, ?)",
                     (uid, session_id, at_s, text, author, _now()),
                 )
                 self._reviewed(db, session_id)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._failed("cannot save the comment in", exc) from None
         return next(c for c in self.comments(session_id) if c.uid == uid)
 
@@ -646,13 +733,12 @@ class Store:
         try:
             with self._write() as db:
                 db.execute(
-                    f"INSERT INTO overrides ({_OVERRIDE_COLUMNS})"
-                    " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO overrides ({_OVERRIDE_COLUMNS[4:]}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (uid, session_id, check_id, status, reason, author, _now()),
                 )
                 self._rescore(db, session_id)
                 self._reviewed(db, session_id)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._failed("cannot save the override in", exc) from None
         return next(o for o in self.overrides(session_id) if o.uid == uid)
 
@@ -662,18 +748,18 @@ class Store:
         try:
             with self._write() as db:
                 self._reviewed(db, session_id)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._failed(f"cannot mark session {session_id} reviewed in", exc) from None
         return self.get(session_id)
 
     @staticmethod
-    def _reviewed(db: sqlite3.Connection, session_id: int) -> None:
+    def _reviewed(db: _Db, session_id: int) -> None:
         db.execute(
             "UPDATE sessions SET reviewed_at = COALESCE(reviewed_at, ?) WHERE id = ?",
             (_now(), session_id),
         )
 
-    def _rescore(self, db: sqlite3.Connection, session_id: int) -> None:
+    def _rescore(self, db: _Db, session_id: int) -> None:
         """Set the session's score from its report and overrides (inside a write)."""
         session = self._session(
             db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -741,7 +827,7 @@ class Store:
             with self._write() as db:
                 for n, item in enumerate(items):
                     done.append(self._adopt_one(db, item, staged.pop(n, None), placed))
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             remove(placed)
             raise self._failed("cannot import into", exc) from None
         except OSError as exc:
@@ -755,7 +841,7 @@ class Store:
         return done
 
     def _adopt_one(
-        self, db: sqlite3.Connection, item: Adoption, tmp: Path | None, placed: list[Path]
+        self, db: _Db, item: Adoption, tmp: Path | None, placed: list[Path]
     ) -> tuple[bool, int]:
         found = db.execute(
             "SELECT id FROM sessions WHERE uid = ?", (item.fields["uid"],)
@@ -786,17 +872,22 @@ class Store:
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         try:
-            return self._db.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
+            rows: list[tuple[Any, ...]] = self._db.execute(sql, args).fetchall()
+            return rows
+        except self._errors as exc:
             raise self._failed("cannot read the store", exc) from None
         except UnicodeEncodeError:
             raise StoreError("a value to look up is not valid UTF-8 text — retype it") from None
         except OverflowError:
-            raise StoreError(f"a number to look up is too big for {self.path}") from None
+            raise StoreError(f"a number to look up is too big for {self.where}") from None
 
-    def _failed(self, doing: str, exc: sqlite3.Error) -> StoreError:
-        """One line for a SQLite error: what the disk or file says, else what failed."""
-        return StoreError(diagnosis(self.path, exc) or f"{doing} {self.path}: {exc}")
+    def _failed(self, doing: str, exc: Exception) -> StoreError:
+        """One line for a database error: what the disk, file or server says, else what failed."""
+        if self.url is not None:
+            said = store_pg.diagnosis(self.where, exc)
+            return StoreError(said or f"{doing} {self.where}: {store_pg.one_line(exc)}")
+        assert isinstance(exc, sqlite3.Error)
+        return StoreError(diagnosis(self._file, exc) or f"{doing} {self._file}: {exc}")
 
     def _session(self, row: tuple[Any, ...]) -> Session:
         """A row as a :class:`Session`, its times, report and weights checked first.
@@ -823,7 +914,7 @@ class Store:
         except schema.SchemaError as exc:
             sid = fields["id"]
             raise RottenRow(
-                f"session {sid} in {self.path} cannot be read ({exc}) — "
+                f"session {sid} in {self.where} cannot be read ({exc}) — "
                 f"coach sessions delete {sid} removes it"
             ) from None
         return Session(**fields, folder=self.folder)
