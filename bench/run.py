@@ -17,7 +17,9 @@ test and the old corpus; text only, seconds), ``delivery`` (pitch spread, speaki
 syllables on real voices, clean against a telephone copy; issue 15, seconds), ``phoneline``
 (``--phone-line``: the callback number through a phone's transcript, real voices and fixtures;
 issue 15), ``fillers`` (a verbatim prompt's fillers and harm, the filled-pause detector's
-precision and recall; issue 15, ~10 min).
+precision and recall; issue 15, ~10 min), ``pace`` (the pace check on real voices against
+their true pace, by the words alone and by the syllables where the words cannot be right;
+issue 15, ~10 min).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -40,6 +42,7 @@ from bench import (
     delivery,
     fillers,
     growth,
+    pace,
     parity,
     phoneline,
     realvoices,
@@ -61,6 +64,7 @@ SECTIONS = (
     "delivery",
     "phoneline",
     "fillers",
+    "pace",
 )
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -148,6 +152,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         "delivery": delivery.section,
         "phoneline": lambda: phoneline.section(plan.realvoices_splits),
         "fillers": fillers.section,
+        "pace": lambda: pace.section(plan.realvoices_splits),
     }
 
 

@@ -256,6 +256,34 @@ def test_pace_counts_the_words_metrics_wpm_counts(text: str, status: str, says: 
 
 
 @pytest.mark.parametrize(
+    ("words", "syllables", "status", "says"),
+    [
+        # 16 s of speech with syllables for ~150 wpm; the transcript lost half its words
+        (20, 50, "pass", "about 150 words a minute (my transcript missed words: its 20 would"),
+        # ... or looped into 100 words
+        (100, 50, "pass", "(my transcript added words: its 100 would make 375)"),
+        # the syllables say the rep really was slow: judged by them, still slower
+        (12, 32, "fail", "about 96 words a minute (my transcript missed words"),
+        # words that fit the syllables are the measure, as before
+        (28, 35, "fail", "You spoke at 105 words a minute — slower than"),
+        # words in the band, but the audio holds far more: the transcript lost words
+        (40, 100, "fail", "about 300 words a minute (my transcript missed words: its 40 would"),
+        # no syllables counted (an old report, a written script): the words
+        (20, 0, "fail", "You spoke at 75 words a minute — slower than"),
+    ],
+)
+def test_pace_goes_by_the_syllables_when_the_words_cannot_be_right(
+    words: int, syllables: int, status: str, says: str
+) -> None:
+    """A transcript that dropped or invented words does not make the rep slow or fast (#15)."""
+    t = take(" ".join(["word"] * words))
+    t = replace(t, acoustics=replace(t.acoustics, speech_s=16.0, syllables=syllables))  # type: ignore[type-var]
+    result = check(t, "pace")
+    assert result.status == status, result.message
+    assert says in result.message
+
+
+@pytest.mark.parametrize(
     ("n_words", "status"), [(60, "pass"), (90, "warn"), (130, "fail"), (10, "warn")]
 )
 def test_length(n_words: int, status: str) -> None:

@@ -85,7 +85,15 @@ def _script_length(take: Take, cfg: CheckConfig) -> Check:
 
 
 def pace(take: Take, cfg: CheckConfig) -> Check:
-    """Words per minute over speaking time, within the configured band."""
+    """Words per minute over speaking time, within the configured band.
+
+    The words are what the transcript holds, so a transcript that dropped or
+    invented words would blame the rep for the model's slip.  The audio's own
+    syllable nuclei (:attr:`Acoustics.syllables`, librosa) say how much was
+    said: when the words a syllable stands for are far outside what speech
+    carries (``min_syllables_per_word``–``max_syllables_per_word``), the pace is
+    judged by the syllables instead, and the message says why.
+    """
     if take.acoustics is None:
         return Check("pace", "skip", "A written script has no pace; it was timed at your pace.")
     # The words and the rate of metrics.wpm: a number is its digits, so a take
@@ -96,26 +104,47 @@ def pace(take: Take, cfg: CheckConfig) -> Check:
         return Check("pace", "skip", f"Too few words ({words}) to measure a pace.")
     low, high, margin = cfg.num("min_wpm"), cfg.num("max_wpm"), cfg.num("margin_wpm")
     band = f"{low:.0f}–{high:.0f} wpm"
-    if low <= wpm <= high:
-        return Check(
-            "pace",
-            "pass",
-            f"You spoke at {wpm:.0f} words a minute, within {band}.",
+    heard = f"You spoke at {wpm:.0f} words a minute"
+    by_sound = _pace_by_syllables(take, words, cfg)
+    if by_sound is not None:
+        # The transcript's word count does not fit the speech: its slip, not the rep's pace.
+        wrote = "missed" if by_sound > wpm else "added"
+        heard = (
+            f"Going by the syllables in the audio, you spoke at about {by_sound:.0f} words "
+            f"a minute (my transcript {wrote} words: its {words} would make {wpm:.0f})"
         )
+        wpm = by_sound
+    if low <= wpm <= high:
+        return Check("pace", "pass", f"{heard}, within {band}.")
     status: Status = "warn" if low - margin <= wpm <= high + margin else "fail"
     if wpm > high:
         return Check(
             "pace",
             status,
-            f"You spoke at {wpm:.0f} words a minute — faster than {band}.",
+            f"{heard} — faster than {band}.",
             "Slow down: pause after your name and before the number.",
         )
     return Check(
         "pace",
         status,
-        f"You spoke at {wpm:.0f} words a minute — slower than {band}.",
+        f"{heard} — slower than {band}.",
         "Pick up the pace a little; rehearse the script until it flows.",
     )
+
+
+def _pace_by_syllables(take: Take, words: int, cfg: CheckConfig) -> float | None:
+    """The pace the audio's syllables give, when the transcript's words cannot be right.
+
+    ``None`` when the words fit the syllables counted (or none were counted):
+    then the words are the measure.
+    """
+    a = take.acoustics
+    if a is None or a.syllables <= 0 or a.speech_s <= 0:
+        return None
+    per_word = a.syllables / words
+    if cfg.num("min_syllables_per_word") <= per_word <= cfg.num("max_syllables_per_word"):
+        return None
+    return a.syllables / cfg.num("syllables_per_word") / a.speech_s * 60
 
 
 def pauses(take: Take, cfg: CheckConfig) -> Check:
