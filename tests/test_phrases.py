@@ -522,7 +522,7 @@ def test_phrasings_from_the_later_dev_files(touch: int, text: str, check: str, w
 
 
 def test_the_reps_own_company_name_is_not_the_prospects_situation() -> None:
-    """"Brightline Payroll" says what the rep sells, not the prospect's payroll (dev 8)."""
+    """ "Brightline Payroll" says what the rep sells, not the prospect's payroll (dev 8)."""
     context = Context(
         touch=1,
         rep=Rep(name="Priya Nair", company="Brightline Payroll", phone="312-555-0172"),
