@@ -77,7 +77,9 @@ def users_add(
         user = opened.add_user(name, role, team, password_hash=password_hash)
         opened.add_token(user, token_hash(token))
         where = opened.where
-    err.print(f"Added {user.role} {user.name} (team {user.team}) to {where}", markup=False)
+    err.print(
+        f"Added {user.role} {user.name} (team {user.team}) to {where}", markup=False, soft_wrap=True
+    )
     out.print(token, markup=False, soft_wrap=True)
     err.print(_ONCE.format(name=user.name), markup=False, soft_wrap=True)
 
