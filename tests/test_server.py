@@ -533,3 +533,40 @@ def test_serve_refuses_a_store_it_cannot_open_in_one_line(tmp_path: Path) -> Non
 def test_sync_without_a_server_in_the_profile_says_how_to_set_one(rep_store: Path) -> None:
     assert "coach profile set --server" in _error_line(_cli("sync", "--store", rep_store))
     assert not os.path.exists(rep_store)
+
+
+def test_coach_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
+    """The real command in its own process: 127.0.0.1 unless --host says otherwise."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "team.db"
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coach", "serve", "--store", str(db), "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/reviews", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "coach serve did not answer in 30 s"
+                time.sleep(0.1)
+        assert answer.status_code == 401 and "no API token" in answer.json()["error"]
+        listening = [
+            line.split()
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"
+        ]
+        assert [row[1] for row in listening] == [f"0100007F:{port:04X}"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert proc.returncode is not None

@@ -221,11 +221,10 @@ def _put_session(opener: Callable[[], Store], token: str, uid: str, raw: bytes) 
     with opener() as store:
         user = _pusher(store, token)
         fields = {**entry.fields, "rep": user.name, "reviewed_at": None}
-        found = store.by_uid(uid)
-        if found is None:
-            store.adopt([Adoption(fields=fields, audio=None, comments=[], overrides=[])])
+        # adopt adds nothing twice, also when two pushes of one uid race: it says which added it
+        [(new, _)] = store.adopt([Adoption(fields=fields, audio=None, comments=[], overrides=[])])
         session = _own(store, user, uid)
-        return (201 if found is None else 200), _view(session)
+        return (201 if new else 200), _view(session)
 
 
 def _put_audio(opener: Callable[[], Store], token: str, uid: str, raw: bytes) -> tuple[int, Any]:
