@@ -570,3 +570,53 @@ def test_coach_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=15)
     assert proc.returncode is not None
+
+
+def test_who_sees_which_sessions_and_reviews_since(
+    team: Team, server: LiveServer, rep_store: Path, fixtures_dir: Path
+) -> None:
+    """A rep sees their own sessions, a lead their team's, an admin all; reviews since a time."""
+    chris = team.add(REP, team="west")
+    pat = team.add(OTHER, team="east")
+    west_lead = team.add("Lee Lead", role="lead", team="west")
+    admin = team.add("Ada Admin", role="admin", team="ops")
+    _profile(f"http://127.0.0.1:{_free_port()}", chris)
+    mine, _ = _take(rep_store, fixtures_dir)
+    theirs, _ = _take(rep_store, fixtures_dir, WEAK)
+    for token, session in ((chris, mine), (pat, theirs)):
+        pushed = _put(
+            server.url, token, f"/api/v1/sessions/{session.uid}", json=session_item(session)
+        )
+        assert pushed.status_code == 201, pushed.text
+
+    def seen(token: str) -> set[str]:
+        answer = httpx.get(
+            server.url + "/api/v1/sessions",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return {s["uid"] for s in answer.json()["sessions"]}
+
+    assert seen(chris) == {mine.uid}
+    assert seen(pat) == {theirs.uid}
+    assert seen(west_lead) == {mine.uid}
+    assert seen(admin) == {mine.uid, theirs.uid}
+
+    with team.open() as store:
+        kept = store.by_uid(mine.uid)
+        assert kept is not None
+        store.add_comment(kept.id, "Good pace", author="Lee Lead")
+
+    def reviews(since: str) -> list[str]:
+        answer = httpx.get(
+            server.url + "/api/v1/reviews",
+            params={"since": since},
+            headers={"Authorization": f"Bearer {chris}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return [r["uid"] for r in answer.json()["reviews"]]
+
+    assert reviews("2000-01-01T00:00:00Z") == [mine.uid]
+    assert reviews("2199-01-01T00:00:00+00:00") == []

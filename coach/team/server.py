@@ -12,6 +12,9 @@ works too), JSON in and out, version-prefixed:
 ``PUT /api/v1/sessions/{uid}/audio``
     Its audio, as the body: Ogg Opus (``audio/ogg``), decoded through before it
     is kept as ``audio/<id>.ogg``.  201 when kept, 200 when the session had audio.
+``GET /api/v1/sessions``
+    What the caller may see of the sessions: a rep their own, a lead their
+    team's reps', an admin all (the server's view of each, no report).
 ``GET /api/v1/reviews?since=ISO``
     The reviews (``reviewed_at``, comments, overrides) of the caller's own
     sessions reviewed or commented since then; ``until`` is the server's time
@@ -121,6 +124,12 @@ def make_app(location: str | Path, *, audio_dir: str | Path | None = None) -> St
         since = request.query_params.get("since")
         return await run_in_threadpool(_get_reviews, store, token, since)
 
+    async def get_sessions(request: Request) -> tuple[int, Any]:
+        from starlette.concurrency import run_in_threadpool
+
+        token = _bearer(request)
+        return await run_in_threadpool(_get_sessions, store, token)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "server error"
@@ -130,6 +139,7 @@ def make_app(location: str | Path, *, audio_dir: str | Path | None = None) -> St
         Route(f"{PREFIX}/sessions/{{uid}}", endpoint(put_session), methods=["PUT"]),
         Route(f"{PREFIX}/sessions/{{uid}}/audio", endpoint(put_audio), methods=["PUT"]),
         Route(f"{PREFIX}/reviews", endpoint(get_reviews), methods=["GET"]),
+        Route(f"{PREFIX}/sessions", endpoint(get_sessions), methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
 
@@ -263,3 +273,11 @@ def _get_reviews(opener: Callable[[], Store], token: str, since: str | None) -> 
         until = schema.iso(datetime.now(UTC).replace(microsecond=0))
         reviews = store.reviews_of(user.name, since=after)
     return 200, {"schema": "coach.reviews/1", "until": until, "reviews": reviews}
+
+
+def _get_sessions(opener: Callable[[], Store], token: str) -> tuple[int, Any]:
+    """The sessions the caller may see (a rep their own, a lead their team's, an admin all)."""
+    with opener() as store:
+        user = _user(store, token)
+        sessions = store.visible_to(user)
+    return 200, {"schema": "coach.team-sessions/1", "sessions": [_view(s) for s in sessions]}

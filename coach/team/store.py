@@ -1070,6 +1070,22 @@ class Store:
             )
         return reviews
 
+    def visible_to(self, user: User) -> list[Session]:
+        """The sessions ``user`` may see, newest first: a rep their own, a lead their team's
+        reps', an admin every one."""
+        sql = f"SELECT {_COLUMNS} FROM sessions"
+        args: list[Any] = []
+        if user.role == "rep":
+            sql += " WHERE rep = ?"
+            args.append(user.name)
+        elif user.role == "lead":
+            sql += " WHERE rep IN (SELECT name FROM users WHERE team = ? AND role = 'rep')"
+            args.append(user.team)
+        elif user.role != "admin":
+            return []
+        sql += " ORDER BY created_at DESC, id DESC"
+        return self._sessions(self._read(sql, args))
+
     def adopt_reviews(self, reviews: Sequence[dict[str, Any]]) -> int:
         """Add the review items of sessions held here (by uid), in one transaction.
 
