@@ -8,7 +8,7 @@ is sent by ``coach sync`` (:func:`sync`) later, oldest first.  A session's
 sessions the server has is kept in the rep's store (``pushed_at``).
 
 The audio travels as Ogg Opus at 20 kbit/s (:func:`coach.speech.codec.opus_from_file`
-from the stored FLAC: ~60 kB for 30 s instead of ~0.4–0.6 MB).  Reviews come
+from the stored FLAC: ~50–60 kB for 30 s instead of ~0.35–0.4 MB).  Reviews come
 back as the bundle's review items, checked by the same schemas as an
 imported bundle before they reach the store.  httpx is the HTTP client,
 imported only when a server is set.
