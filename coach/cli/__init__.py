@@ -6,9 +6,10 @@ Only this package prints.  Each command group is a module with its own
 rehearse), :mod:`~coach.cli.profile`, :mod:`~coach.cli.cards` (prompts),
 :mod:`~coach.cli.sessions`, :mod:`~coach.cli.playing` (play),
 :mod:`~coach.cli.reviewing` (review),
-:mod:`~coach.cli.share` (export, import) and :mod:`~coach.cli.team` (progress,
-report).  Options several commands share are defined once in
-:mod:`~coach.cli.options`; what they do with them once parsed is
+:mod:`~coach.cli.share` (export, import), :mod:`~coach.cli.team` (progress,
+report), :mod:`~coach.cli.server` (serve, sync) and :mod:`~coach.cli.users`.
+Options several commands share are defined once in :mod:`~coach.cli.options`;
+what they do with them once parsed is
 :mod:`~coach.cli.common`.  Every :class:`~coach.errors.CoachError` and every usage
 error is caught once, in :class:`~coach.cli.options.CoachGroup`, and becomes
 one ``Error: …`` line with exit 2.
@@ -31,9 +32,11 @@ from coach.cli import (
     profile,
     reviewing,
     scoring,
+    server,
     sessions,
     share,
     team,
+    users,
 )
 from coach.cli.options import CoachGroup
 
@@ -55,6 +58,8 @@ app.add_typer(playing.app)
 app.add_typer(reviewing.app)
 app.add_typer(share.app)
 app.add_typer(team.app)
+app.add_typer(server.app)
+app.add_typer(users.app, name="users")
 
 
 def _version(asked: bool) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from coach.context import Context
     from coach.report import Report
     from coach.rubric.config import Rubric
-    from coach.team.store import Store
+    from coach.team.store import Session, Store
 
 
 def _context(
@@ -310,6 +310,34 @@ def _save(
         markup=False,
         soft_wrap=True,
     )
+    _push(store, session)
+
+
+def _push(store: Store, session: Session) -> None:
+    """Send a take just saved to the team server, when the profile names one.
+
+    A short timeout; on any failure the take stays here, noted as unsent, and
+    one line says so — ``coach sync`` sends it later.
+    """
+    from coach.practice.profile import load_profile
+
+    profile = load_profile()
+    if not profile.server:
+        return
+    from coach.team.sync import client, push
+
+    try:
+        if not profile.token:
+            raise CoachError("no API token in your profile: coach profile set --token …")
+        with client(profile.server, profile.token) as http:
+            push(store, session, http)
+    except CoachError as exc:
+        err.print(
+            f"Session {session.id} saved here; not sent to the team server ({exc}) — "
+            "coach sync sends it later",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _since_day(since: str | None) -> date | None:

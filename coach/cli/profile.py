@@ -47,17 +47,44 @@ def profile_set(
             "--target-wpm", min=60, max=300, help="Your speaking pace, to time written scripts."
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            metavar="URL",
+            help="Your team server (coach serve): every saved take is also sent there.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", metavar="TOKEN", help="Your API token on that server (from your lead)."
+        ),
+    ] = None,
 ) -> None:
     """Set your profile; only the fields you give change.
+
+    With --server and --token, every take you save is also sent to your
+    team's server (coach sync sends what could not be, and brings your
+    lead's reviews back). The profile file is readable by you only.
 
     Example: coach profile set --company "Northwind Logistics" --target-wpm 140
     """
     from coach.practice.profile import load_profile, save_profile, update_profile
 
-    changes = dict(name=name, company=company, phone=phone, email=email, target_wpm=target_wpm)
+    changes = dict(
+        name=name,
+        company=company,
+        phone=phone,
+        email=email,
+        target_wpm=target_wpm,
+        server=server,
+        token=token,
+    )
     if all(v is None for v in changes.values()):
         raise CoachError(
-            "nothing to set — give --name, --company, --phone, --email or --target-wpm"
+            "nothing to set — give --name, --company, --phone, --email, --target-wpm, "
+            "--server or --token"
         )
     profile = update_profile(load_profile(), **changes)
     path = save_profile(profile)
@@ -96,6 +123,8 @@ def _show_profile(profile: Profile) -> None:
         ("phone", profile.phone),
         ("email", profile.email),
         ("target wpm", wpm),
+        ("server", profile.server),
+        ("token", f"set (…{profile.token[-4:]})" if profile.token else ""),
     ]
     out.print(f"Profile ({path})", markup=False, soft_wrap=True)
     for label, value in rows:

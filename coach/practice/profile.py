@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from coach.errors import ProfileError
+from coach.errors import CoachError, ProfileError
 from coach.paths import NotSettingsFile, config_dir, read_settings
 
 WPM_RANGE = (60.0, 300.0)
@@ -40,6 +40,10 @@ class Profile:
     phone: str = ""
     email: str = ""
     target_wpm: float | None = None
+    #: the team server's URL (``coach profile set --server``): saved takes are pushed there
+    server: str = ""
+    #: the rep's API token on that server; the file is written readable by its owner only
+    token: str = ""
 
     @property
     def empty(self) -> bool:
@@ -48,6 +52,8 @@ class Profile:
 
 
 _TEXT = ("name", "company", "phone", "email")
+#: written only when set, so a profile without a team server reads as before
+_TEAM = ("server", "token")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -154,6 +160,20 @@ def update_profile(profile: Profile, **changes: Any) -> Profile:
             raise ProfileError(f"--{key} is not valid UTF-8 text — retype it") from None
     if isinstance(given.get("email"), str):
         check_email(given["email"])
+    if given.get("server"):
+        from coach.team.sync import check_server
+
+        try:
+            given["server"] = check_server(given["server"])
+        except CoachError as exc:
+            raise ProfileError(str(exc)) from None
+    if given.get("token"):
+        from coach.team.accounts import check_token
+
+        try:
+            given["token"] = check_token(given["token"])
+        except CoachError as exc:
+            raise ProfileError(str(exc)) from None
     wpm = given.get("target_wpm")
     if wpm is not None and not WPM_RANGE[0] <= wpm <= WPM_RANGE[1]:
         raise ProfileError(
@@ -176,9 +196,14 @@ def save_profile(profile: Profile, path: Path | None = None) -> Path:
     lines += [f"{key} = {_toml_string(getattr(profile, key))}" for key in _TEXT]
     if profile.target_wpm is not None:
         lines.append(f"target_wpm = {float(profile.target_wpm)!r}")
+    lines += [
+        f"{key} = {_toml_string(getattr(profile, key))}" for key in _TEAM if getattr(profile, key)
+    ]
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed over: an interrupted write never leaves half a profile.
+        # mkstemp makes the file readable and writable by its owner only (0600), which the
+        # API token in it needs; the rename keeps that mode.
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".profile-", suffix=".toml")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

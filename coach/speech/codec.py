@@ -156,3 +156,45 @@ def amr_nb_round_trip(y: np.ndarray, *, bit_rate: int = AMR_BIT_RATE) -> np.ndar
     if out.size < y.size:
         out = np.concatenate([out, np.zeros(y.size - out.size, dtype=out.dtype)])
     return np.ascontiguousarray(out[: y.size], dtype=np.float32)
+
+
+#: an Ogg page's capture pattern, and what the first packet of an Opus stream starts with
+OGG_MAGIC = b"OggS"
+OPUS_HEAD = b"OpusHead"
+
+
+def opus_seconds(data: bytes, *, max_seconds: float) -> float:
+    """Check that ``data`` is an Ogg Opus stream by decoding all of it; its length in seconds.
+
+    For audio that came from another machine (the team server receiving a
+    take): the Ogg magic and the ``OpusHead`` packet first, then every packet
+    decoded through PyAV, so a truncated or foreign stream is refused.
+
+    Raises
+    ------
+    AudioError
+        Not Ogg Opus, cannot be decoded, holds no samples, or is longer than
+        ``max_seconds``.
+    """
+    if data[:4] != OGG_MAGIC or data[28:36] != OPUS_HEAD:
+        raise AudioError("the audio is not an Ogg Opus stream (no OggS page with OpusHead)")
+
+    import av
+
+    samples = 0
+    rate = OPUS_RATE
+    try:
+        with av.open(io.BytesIO(data), mode="r", format="ogg") as source:
+            streams = source.streams.audio
+            if not streams or streams[0].codec_context.name != "opus":
+                raise AudioError("the audio is not an Ogg Opus stream")
+            rate = streams[0].codec_context.sample_rate or OPUS_RATE
+            for frame in source.decode(audio=0):
+                samples += frame.samples
+                if samples / rate > max_seconds:
+                    raise AudioError(f"the audio is longer than {max_seconds:g} s")
+    except av.error.FFmpegError as exc:
+        raise AudioError(f"the Ogg Opus audio cannot be decoded ({exc})") from exc
+    if samples == 0:
+        raise AudioError("the Ogg Opus audio holds no samples")
+    return samples / rate

@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -108,6 +108,37 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             created_at TEXT NOT NULL
         );
         CREATE INDEX overrides_session ON overrides (session_id);
+        """,
+    ),
+    (
+        3,
+        # The team server's accounts (#17): users with a role and a team, an argon2 hash
+        # of their password (empty until one is set), and their API tokens, kept only as
+        # the sha256 of the token (32 random bytes: nothing to brute-force, so a fast hash).
+        # On a rep's own store, pushed_at is when the take reached the team server and
+        # sync remembers up to when reviews were pulled from each server.
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('rep', 'lead', 'admin')),
+            team TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX tokens_user ON tokens (user_id);
+        ALTER TABLE sessions ADD COLUMN pushed_at TEXT;
+        CREATE TABLE sync (
+            server TEXT PRIMARY KEY,
+            reviews_until TEXT NOT NULL
+        );
         """,
     ),
 )
@@ -546,9 +577,9 @@ class Store:
         cur = db.execute(sql, list(fields.values()))
         return int(cur.lastrowid or 0)
 
-    def _place_audio(self, db: _Db, session_id: int, tmp: Path) -> None:
-        """Move a finished FLAC to ``audio/<id>.flac`` and point the session at it."""
-        relative = f"audio/{session_id}.flac"
+    def _place_audio(self, db: _Db, session_id: int, tmp: Path, *, ext: str = "flac") -> None:
+        """Move a finished FLAC to ``audio/<id>.flac`` (or Opus to ``.ogg``) and point at it."""
+        relative = f"audio/{session_id}.{ext}"
         os.replace(tmp, self.folder / relative)
         db.execute("UPDATE sessions SET audio_path = ? WHERE id = ?", (relative, session_id))
 
@@ -854,8 +885,21 @@ class Store:
                 placed.append(self.folder / f"audio/{session_id}.flac")
         else:
             session_id = int(found[0])
+        added = self._add_review(db, session_id, item.comments, item.overrides)
+        if added:
+            self._reviewed(db, session_id)
+        return new, added
+
+    def _add_review(
+        self,
+        db: _Db,
+        session_id: int,
+        comments: list[dict[str, Any]],
+        overrides: list[dict[str, Any]],
+    ) -> int:
+        """Insert the review items not here yet (by uid), re-scoring if an override came."""
         added = 0
-        for table, parts in (("comments", item.comments), ("overrides", item.overrides)):
+        for table, parts in (("comments", comments), ("overrides", overrides)):
             for part in parts:
                 if db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", (part["uid"],)).fetchone():
                     continue
@@ -864,11 +908,231 @@ class Store:
                 marks = ", ".join("?" for _ in values)
                 db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values()))
                 added += 1
-        if added:
-            if item.overrides:
-                self._rescore(db, session_id)
-            self._reviewed(db, session_id)
-        return new, added
+        if added and overrides:
+            self._rescore(db, session_id)
+        return added
+
+    # -- the team server: accounts and tokens ------------------------------------
+
+    def add_user(self, name: str, role: str, team: str, *, password_hash: str = "") -> User:
+        """A new account; its name must be free (compared case-insensitively)."""
+        try:
+            with self._write() as db:
+                if db.execute(
+                    "SELECT 1 FROM users WHERE name = ? COLLATE NOCASE", (name,)
+                ).fetchone():
+                    raise StoreError(
+                        f"there is a user named {name!r} in {self.where} already — "
+                        "pick another name, or coach users token NAME for a new token"
+                    )
+                db.execute(
+                    "INSERT INTO users (name, role, team, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, role, team, password_hash, _now()),
+                )
+        except self._errors as exc:
+            raise self._failed("cannot add the user to", exc) from None
+        found = self.user(name)
+        assert found is not None
+        return found
+
+    def users(self) -> list[User]:
+        """Every account, by name."""
+        rows = self._read(f"SELECT {_USER_COLUMNS} FROM users ORDER BY name", [])
+        return [_user(row) for row in rows]
+
+    def user(self, name: str) -> User | None:
+        """The account of this name (case-insensitively), if there is one."""
+        rows = self._read(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE name = ? COLLATE NOCASE", [name]
+        )
+        return _user(rows[0]) if rows else None
+
+    def add_token(self, user: User, token_sha256: str) -> None:
+        """Keep a new API token for ``user``, as its sha256 only."""
+        try:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO tokens (user_id, token_sha256, created_at) VALUES (?, ?, ?)",
+                    (user.id, token_sha256, _now()),
+                )
+        except self._errors as exc:
+            raise self._failed("cannot add the token to", exc) from None
+
+    def user_by_token(self, token_sha256: str) -> User | None:
+        """The account a token that is not revoked belongs to, else ``None``."""
+        rows = self._read(
+            f"SELECT {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} FROM tokens t"
+            " JOIN users u ON u.id = t.user_id"
+            " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL",
+            [token_sha256],
+        )
+        return _user(rows[0]) if rows else None
+
+    def revoke_tokens(self, user: User, *, token_sha256: str | None = None) -> int:
+        """Revoke all of ``user``'s live tokens, or only the one given; how many were revoked."""
+        sql = "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
+        args: list[Any] = [_now(), user.id]
+        if token_sha256 is not None:
+            sql += " AND token_sha256 = ?"
+            args.append(token_sha256)
+        try:
+            with self._write() as db:
+                return int(db.execute(sql, args).rowcount)
+        except self._errors as exc:
+            raise self._failed("cannot revoke tokens in", exc) from None
+
+    def live_tokens(self, user: User) -> int:
+        """How many tokens of ``user`` are not revoked."""
+        rows = self._read(
+            "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND revoked_at IS NULL", [user.id]
+        )
+        return int(rows[0][0])
+
+    # -- the team server: pushed takes, their audio, reviews going back ------------
+
+    def attach_audio(self, session_id: int, write: Callable[[Path], None], *, ext: str) -> bool:
+        """Give a session without audio its file ``audio/<id>.<ext>``; False if it has one.
+
+        ``write`` writes the audio to the temporary path it is given; it is
+        renamed inside the transaction, as :meth:`save` does.
+        """
+        if ext not in ("flac", "ogg"):
+            raise ValueError(f"audio is kept as flac or ogg, not {ext!r}")
+        audio_dir = self.folder / "audio"
+        tmp = audio_dir / temp_name("receiving", ext)
+        try:
+            audio_dir.mkdir(parents=True, exist_ok=True)
+            write(tmp)
+            with self._write() as db:
+                row = db.execute(
+                    "SELECT audio_path FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
+                if row is None:
+                    raise StoreError(f"no session {session_id} in {self.where}")
+                if row[0] is not None:
+                    return False
+                self._place_audio(db, session_id, tmp, ext=ext)
+            return True
+        except self._errors as exc:
+            raise self._failed("cannot save the session audio in", exc) from None
+        except OSError as exc:
+            raise StoreError(f"cannot save the session audio in {audio_dir}: {exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def unpushed(self) -> list[Session]:
+        """Sessions not sent to the team server yet, oldest first."""
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM sessions WHERE pushed_at IS NULL ORDER BY created_at, id", []
+        )
+        return self._sessions(rows)
+
+    def mark_pushed(self, session_id: int) -> None:
+        """Note that the team server has this session (``coach sync`` sends it no more)."""
+        try:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE sessions SET pushed_at = COALESCE(pushed_at, ?) WHERE id = ?",
+                    (_now(), session_id),
+                )
+        except self._errors as exc:
+            raise self._failed("cannot note the session as sent in", exc) from None
+
+    def reviews_of(self, rep: str, *, since: str | None = None) -> list[dict[str, Any]]:
+        """The review of each of ``rep``'s sessions reviewed (or commented) since ``since``.
+
+        One object per session in the bundle's shape: ``uid``, ``reviewed_at``
+        and all its ``comments`` and ``overrides`` (without the store's ids).
+        ``since`` is an ISO time in the store's form (``None``: every review).
+        """
+        sql = f"SELECT {_COLUMNS} FROM sessions s WHERE s.rep = ? AND s.reviewed_at IS NOT NULL"
+        args: list[Any] = [rep]
+        if since is not None:
+            sql += (
+                " AND (s.reviewed_at >= ?"
+                " OR EXISTS (SELECT 1 FROM comments c WHERE c.session_id = s.id"
+                " AND c.created_at >= ?)"
+                " OR EXISTS (SELECT 1 FROM overrides o WHERE o.session_id = s.id"
+                " AND o.created_at >= ?))"
+            )
+            args += [since, since, since]
+        sql += " ORDER BY s.created_at, s.id"
+        reviews = []
+        for session in self._sessions(self._read(sql, args)):
+            reviews.append(
+                {
+                    "uid": session.uid,
+                    "reviewed_at": session.reviewed_at,
+                    "comments": [_review_part(c) for c in self.comments(session.id)],
+                    "overrides": [_review_part(o) for o in self.overrides(session.id)],
+                }
+            )
+        return reviews
+
+    def visible_to(self, user: User) -> list[Session]:
+        """The sessions ``user`` may see, newest first: a rep their own, a lead their team's
+        reps', an admin every one."""
+        sql = f"SELECT {_COLUMNS} FROM sessions"
+        args: list[Any] = []
+        if user.role == "rep":
+            sql += " WHERE rep = ?"
+            args.append(user.name)
+        elif user.role == "lead":
+            sql += " WHERE rep IN (SELECT name FROM users WHERE team = ? AND role = 'rep')"
+            args.append(user.team)
+        elif user.role != "admin":
+            return []
+        sql += " ORDER BY created_at DESC, id DESC"
+        return self._sessions(self._read(sql, args))
+
+    def adopt_reviews(self, reviews: Sequence[dict[str, Any]]) -> int:
+        """Add the review items of sessions held here (by uid), in one transaction.
+
+        ``reviews`` are :meth:`reviews_of` objects, checked by the caller; a
+        session not held here is passed over.  A session marked reviewed keeps
+        the lead's time.  Returns how many comments and overrides were new.
+        """
+        for review in reviews:
+            for part in review["comments"]:
+                _only(part, _COMMENT_COLUMNS, but=("id", "session_id"))
+            for part in review["overrides"]:
+                _only(part, _OVERRIDE_COLUMNS, but=("id", "session_id"))
+        added = 0
+        try:
+            with self._write() as db:
+                for review in reviews:
+                    row = db.execute(
+                        "SELECT id FROM sessions WHERE uid = ?", (review["uid"],)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    session_id = int(row[0])
+                    added += self._add_review(
+                        db, session_id, review["comments"], review["overrides"]
+                    )
+                    if review["reviewed_at"] is not None:
+                        db.execute(
+                            "UPDATE sessions SET reviewed_at = COALESCE(reviewed_at, ?)"
+                            " WHERE id = ?",
+                            (review["reviewed_at"], session_id),
+                        )
+        except self._errors as exc:
+            raise self._failed("cannot add the reviews to", exc) from None
+        return added
+
+    def reviews_until(self, server: str) -> str | None:
+        """Up to when reviews were pulled from ``server`` (its clock), if ever."""
+        rows = self._read("SELECT reviews_until FROM sync WHERE server = ?", [server])
+        return str(rows[0][0]) if rows else None
+
+    def set_reviews_until(self, server: str, when: str) -> None:
+        try:
+            with self._write() as db:
+                db.execute("DELETE FROM sync WHERE server = ?", (server,))
+                db.execute("INSERT INTO sync (server, reviews_until) VALUES (?, ?)", (server, when))
+        except self._errors as exc:
+            raise self._failed("cannot note the sync in", exc) from None
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
         try:
@@ -929,6 +1193,37 @@ class Store:
                 if str(exc) not in self.skipped:
                     self.skipped.append(str(exc))
         return sessions
+
+
+@dataclass(frozen=True)
+class User:
+    """An account on the team server: a rep pushes takes, a lead reviews a team's, an admin all."""
+
+    id: int
+    name: str
+    role: str
+    team: str
+    password_hash: str
+    created_at: str
+
+
+_USER_COLUMNS = "id, name, role, team, password_hash, created_at"
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    return User(
+        id=int(row[0]),
+        name=str(row[1]),
+        role=str(row[2]),
+        team=str(row[3]),
+        password_hash=str(row[4]),
+        created_at=str(row[5]),
+    )
+
+
+def _review_part(item: Comment | Override) -> dict[str, Any]:
+    """A comment or override in the bundle's shape: without the ids of one store."""
+    return {k: v for k, v in asdict(item).items() if k not in ("id", "session_id")}
 
 
 def _only(row: dict[str, Any], columns: str, *, but: tuple[str, ...]) -> None:

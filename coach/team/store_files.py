@@ -48,12 +48,12 @@ def diagnosis(path: Path, exc: sqlite3.Error) -> str | None:
 
 #: a temporary FLAC older than this is stale whoever made it, seconds
 STALE_TEMP_S = 3600.0
-_TEMP = re.compile(r"^\.(?:saving|importing)-(?:(\d+)-)?[0-9a-f]{32}\.flac$")
+_TEMP = re.compile(r"^\.(?:saving|importing|receiving)-(?:(\d+)-)?[0-9a-f]{32}\.(?:flac|ogg)$")
 
 
-def temp_name(kind: str) -> str:
-    """A FLAC being written: hidden, and named with the writer's pid so a sweep knows its owner."""
-    return f".{kind}-{os.getpid()}-{uuid.uuid4().hex}.flac"
+def temp_name(kind: str, ext: str = "flac") -> str:
+    """Audio being written: hidden, and named with the writer's pid so a sweep knows its owner."""
+    return f".{kind}-{os.getpid()}-{uuid.uuid4().hex}.{ext}"
 
 
 def sweep_temp_audio(audio_dir: Path, *, now: float | None = None) -> list[Path]:
@@ -101,8 +101,9 @@ def remove(paths: Iterable[Path]) -> None:
 
 
 def is_own_audio(relative: str) -> bool:
-    """A stored audio path the store itself made: ``audio/<id>.flac``, nothing outside."""
-    return re.fullmatch(r"audio/[0-9]+\.flac", relative) is not None
+    """A stored audio path the store itself made: ``audio/<id>.flac`` (a rep's store) or
+    ``audio/<id>.ogg`` (the team server's Opus), nothing outside."""
+    return re.fullmatch(r"audio/[0-9]+\.(?:flac|ogg)", relative) is not None
 
 
 #: less free space than this on the store's disk is a full disk, bytes (a WAL index is 32 kB)
