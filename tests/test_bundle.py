@@ -11,6 +11,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,13 @@ def _error_line(result: Result) -> str:
 @pytest.fixture
 def store_a(tmp_path: Path, fixtures_dir: Path) -> Iterator[Store]:
     """Three sessions: a reviewed take with real audio, a weak one with a tone, one without."""
-    with Store(tmp_path / "a" / "coach.db") as a:
+    with _store_a(tmp_path / "a" / "coach.db", fixtures_dir) as a:
+        yield a
+
+
+@contextmanager
+def _store_a(path: Path, fixtures_dir: Path) -> Iterator[Store]:
+    with Store(path) as a:
         take = a.save(
             _report(GOOD, touch=1),
             rep="Chris Walker",
@@ -350,13 +357,17 @@ class Good:
         return [("manifest.json", text.encode()), *self.audio.items()]
 
 
-@pytest.fixture
-def good(store_a: Store, tmp_path: Path) -> Good:
-    bundle = _export(store_a, tmp_path / "good.zip")
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory, fixtures_dir: Path) -> Good:
+    """Built once a module: every case deep-copies what it changes (see :func:`_changed`)."""
+    folder = tmp_path_factory.mktemp("good")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COACH_HOME", str(folder / "coach-home"))
+        with _store_a(folder / "a" / "coach.db", fixtures_dir) as store:
+            bundle = _export(store, folder / "good.zip")
     with zipfile.ZipFile(bundle) as zf:
         audio = {n: zf.read(n) for n in zf.namelist() if n.startswith("audio/")}
         manifest = json.loads(zf.read("manifest.json"))
-    bundle.unlink()
     return Good(manifest, audio)
 
 

@@ -1,15 +1,14 @@
-"""The labelled corpus: every script's expected status per check, and agreement per check.
+"""The labelled corpus: every script's expected status per check.
 
 ``tests/corpus/scripts.toml`` holds voicemail scripts written and labelled
 from the field's rules (see the file's header).  The rubric must agree with
-every label; the summary test prints agreement per check so a change that
-trades one rule for another shows up as numbers.
+every label, case by case; agreement per check, beside the blind corpus, is
+printed by ``python -m bench.blind`` (its "old corpus" column).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +71,3 @@ def test_case(case: dict[str, Any], tmp_path: Path) -> None:
         if got[check] != want
     }
     assert not wrong, f"{case['id']} ({case['why']}): {wrong}"
-
-
-def test_agreement_per_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    agree: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for case in CASES:
-        got = _judge(case, tmp_path)
-        for check, want in case["expect"].items():
-            total[check] += 1
-            agree[check] += got[check] == want
-    with capsys.disabled():
-        print("\nrubric agreement on the labelled corpus:")
-        for check in sorted(total):
-            print(
-                f"  {check:<18} {agree[check]:>3}/{total[check]:<3} "
-                f"{100 * agree[check] / total[check]:5.1f} %"
-            )
-    assert agree == total

@@ -139,9 +139,14 @@ def _profile(server_url: str, token: str) -> None:
     assert done.exit_code == 0, done.output
 
 
-def _take(store_path: Path, fixtures_dir: Path, text: str = GOOD) -> tuple[Session, str]:
-    """Save a take the way score/record/rehearse do; the session and what was said on stderr."""
-    report = script_report(text, source=str(fixtures_dir / "t1_good_slt.flac"))
+def _take(
+    store_path: Path, fixtures_dir: Path, text: str = GOOD, audio: str = "bench_10s.flac"
+) -> tuple[Session, str]:
+    """Save a take the way score/record/rehearse do; the session and what was said on stderr.
+
+    Its audio is a short fixture (10 s) unless asked: every push encodes it to Opus.
+    """
+    report = script_report(text, source=str(fixtures_dir / audio))
     context = Context(rep=Rep(name=REP, company="Northwind Logistics"))
     with Store(store_path) as store:
         before = {s.id for s in store.sessions()}
@@ -288,7 +293,7 @@ def test_a_saved_take_is_pushed_with_opus_audio_and_never_twice(
 ) -> None:
     token = team.add(REP)
     _profile(server.url, token)
-    session, said = _take(rep_store, fixtures_dir)
+    session, said = _take(rep_store, fixtures_dir, audio="t1_good_slt.flac")
     assert "not sent" not in said, said
     assert _unpushed(rep_store) == []
     (kept,) = _on_server(team)
