@@ -295,6 +295,7 @@ def test_a_saved_take_is_pushed_with_opus_audio_and_never_twice(
     _profile(server.url, token)
     session, said = _take(rep_store, fixtures_dir, audio="t1_good_slt.flac")
     assert "not sent" not in said, said
+    assert f"Sent to the team server {server.url}" in said
     assert _unpushed(rep_store) == []
     (kept,) = _on_server(team)
     assert kept.uid == session.uid and kept.rep == REP and kept.score == session.score

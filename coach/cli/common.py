@@ -331,6 +331,7 @@ def _push(store: Store, session: Session) -> None:
             raise CoachError("no API token in your profile: coach profile set --token …")
         with client(profile.server, profile.token) as http:
             push(store, session, http)
+        err.print(f"Sent to the team server {profile.server}", markup=False, soft_wrap=True)
     except CoachError as exc:
         err.print(
             f"Session {session.id} saved here; not sent to the team server ({exc}) — "
