@@ -254,6 +254,27 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     assert other.read_bytes() == before
 
 
+def test_a_lead_reviews_on_the_team_store_by_its_url(store_at: StoreAt) -> None:
+    """--store takes a postgresql:// URL as it takes a file: sessions, review, report (#17)."""
+    with store_at.open() as team:
+        team.save(_report(), rep="Chris Walker", card_id="acme-t1", audio=_tone())
+    where = str(store_at.location)
+
+    listed = runner.invoke(app, ["sessions", "--store", where])
+    assert listed.exit_code == 0, listed.output
+    assert "acme-t1" in listed.stdout
+    commented = runner.invoke(
+        app, ["review", "1", "--store", where, "--comment", "Slower on the number", "--at", "0:12"]
+    )
+    assert commented.exit_code == 0, commented.output
+    with store_at.open() as team:
+        (comment,) = team.comments(1)
+        assert comment.text == "Slower on the number" and comment.at_s == 12.0
+        assert team.get(1).reviewed_at is not None
+    shown = runner.invoke(app, ["sessions", "show", "1", "--store", where, "--json"])
+    assert json.loads(shown.stdout)["comments"][0]["text"] == "Slower on the number"
+
+
 def test_sessions_cli_lists_shows_and_deletes(store: Store, tmp_path: Path) -> None:
     report = _report()
     store.save(report, rep="Chris Walker", card_id="acme-t1", audio=_tone())

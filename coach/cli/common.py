@@ -160,7 +160,7 @@ def _card_id(card: str | None) -> str:
 
 
 @contextmanager
-def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
+def _opened_store(path: str | Path | None, *, save: bool) -> Iterator[Store | None]:
     """The store takes are saved to, opened before scoring so a bad one is reported first."""
     if not save:
         yield None
@@ -172,7 +172,7 @@ def _opened_store(path: Path | None, *, save: bool) -> Iterator[Store | None]:
 
 
 @contextmanager
-def _history(path: Path | None, saving: Store | None) -> Iterator[Store | None]:
+def _history(path: str | Path | None, saving: Store | None) -> Iterator[Store | None]:
     """Where a prospect's voicemail history is read: the store saving the take or,
     with ``--no-save``, the existing store as it is (nothing is created or saved).
 
@@ -184,9 +184,10 @@ def _history(path: Path | None, saving: Store | None) -> Iterator[Store | None]:
         yield saving
         return
     from coach.team.store import Store, StoreError, store_path
+    from coach.team.store_pg import is_url
 
-    where = path.expanduser() if path is not None else store_path()
-    if not where.is_file():
+    where: str | Path = str(path) if is_url(path) else Path(path or store_path()).expanduser()
+    if isinstance(where, Path) and not where.is_file():
         yield None
         return
     try:
@@ -200,7 +201,7 @@ def _history(path: Path | None, saving: Store | None) -> Iterator[Store | None]:
 
 
 @contextmanager
-def _reading(path: Path | None, *, write: bool = False) -> Iterator[Store]:
+def _reading(path: str | Path | None, *, write: bool = False) -> Iterator[Store]:
     """A store for a command that only reads it (it may be read-only), warning of skipped rows.
 
     A row that cannot be read is left out of every listing; each is named

@@ -299,12 +299,12 @@ BeamSizeOpt = Annotated[
 ]
 
 StoreOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--store",
-        metavar="FILE",
-        help="The practice store, a SQLite file [default: COACH_HOME/coach.db, else the user "
-        "data folder's].",
+        metavar="FILE|URL",
+        help="The practice store: a SQLite file [default: COACH_HOME/coach.db, else the user "
+        "data folder's], or a team's postgresql:// URL.",
         show_default=False,
         rich_help_panel=SAVING,
     ),
