@@ -1,5 +1,8 @@
 """The team server's HTTP API (``coach serve``): reps push saved takes, reviews go back.
 
+The lead's review pages (log in, the queue, a take, a rep, the team) are
+served by the same app: :mod:`coach.team.web`.
+
 A Starlette app over one store (a PostgreSQL URL for a team; a SQLite file
 works too), JSON in and out, version-prefixed:
 
@@ -141,7 +144,15 @@ def make_app(location: str | Path, *, audio_dir: str | Path | None = None) -> St
         Route(f"{PREFIX}/reviews", endpoint(get_reviews), methods=["GET"]),
         Route(f"{PREFIX}/sessions", endpoint(get_sessions), methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    from starlette.middleware import Middleware
+
+    from coach.team.web import SecurityHeaders, web_routes
+
+    return Starlette(
+        routes=[*routes, *web_routes(store)],
+        exception_handlers={HTTPException: not_found},
+        middleware=[Middleware(SecurityHeaders)],
+    )
 
 
 def _error(status: int, message: str) -> Response:
