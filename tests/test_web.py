@@ -442,22 +442,23 @@ def test_a_lead_reviews_a_take_in_chromium_and_the_rep_syncs_it(
             "() => document.querySelector('audio').play().then(() => true, e => String(e))"
         )
         assert played is True, played
-        page.wait_for_function("document.querySelector('audio').currentTime > 0.3")
+        page.wait_for_function("() => document.querySelector('audio').currentTime > 0.3")
         page.evaluate("document.querySelector('audio').pause()")
 
         # a click on a word seeks there
         word = page.locator(".transcript .w").nth(10)
         start = float(word.get_attribute("data-t") or "nan")
+        assert start > 1.5  # far from where the player stopped: a jump, not drift
         word.click()
         page.wait_for_function(
-            f"Math.abs(document.querySelector('audio').currentTime - {start}) < 0.5"
+            f"() => Math.abs(document.querySelector('audio').currentTime - {start}) < 0.5"
         )
 
         # comment at 0:12: the player at 12 s, paused; the form takes the player's time
         page.evaluate(
             "() => { const a = document.querySelector('audio'); a.pause(); a.currentTime = 12; }"
         )
-        page.wait_for_function("!document.querySelector('audio').seeking")
+        page.wait_for_function("() => !document.querySelector('audio').seeking")
         page.click("#now")
         assert page.input_value("#at") == "12.0"
         page.fill("#comment-form textarea", "Slow down on the number")

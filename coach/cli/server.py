@@ -48,9 +48,10 @@ def serve_cmd(
     """
     import uvicorn
 
-    from coach.team.server import PREFIX, make_app
+    from coach.team.server import PREFIX
+    from coach.views.web import make_site
 
-    api = make_app(store or _default_store(), audio_dir=audio_dir)
+    api = make_site(store or _default_store(), audio_dir=audio_dir)
     if host not in LOOPBACK:
         err.print(
             f"Warning: listening on {host}: every machine that reaches it can call the API — "

@@ -22,7 +22,8 @@ Security:
 * every form carries the session's CSRF token; a POST without it is a 403;
 * :data:`LOGIN_FAILURES` failed logins for one name from one address within
   :data:`LOGIN_WINDOW_S` seconds: 429 until the window passes;
-* every answer carries :data:`HEADERS` (CSP, nosniff, no referrer, no frames).
+* every answer carries :data:`coach.team.server.HEADERS` (CSP, nosniff, no
+  referrer, no frames).
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ from urllib.parse import parse_qsl, quote
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from jinja2 import Environment
+    from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import BaseRoute
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from coach.team.store import Session, Store, User
 
@@ -61,18 +64,6 @@ LOGIN_WINDOW_S = 300.0
 MAX_FORM_BYTES = 64 * 1024
 #: the longest comment or reason, characters
 MAX_TEXT = 4000
-#: only this origin's script, style and media; no frames, no plugins, forms post here only
-POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-#: on every answer of the server (pages, static files, the API)
-HEADERS = {
-    "content-security-policy": POLICY,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-}
 #: the audio files a store keeps, by extension
 AUDIO_TYPES = {".ogg": "audio/ogg", ".flac": "audio/flac"}
 #: roles that review takes
@@ -86,29 +77,6 @@ class Page(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-class SecurityHeaders:
-    """ASGI middleware: :data:`HEADERS` on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [
-                    (k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in names
-                ]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 @dataclass
@@ -169,20 +137,27 @@ def _print(user: User) -> str:
 
 
 def asset(name: str) -> str:
-    """A file shipped in ``coach/team/static``."""
-    return resources.files("coach.team").joinpath("static", name).read_text(encoding="utf-8")
+    """A file shipped in ``coach/views/static``."""
+    return resources.files("coach.views").joinpath("static", name).read_text(encoding="utf-8")
 
 
 def templates() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
-        loader=PackageLoader("coach.team", "templates"),
+        loader=PackageLoader("coach.views", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
     )
     env.filters["path"] = lambda text: quote(str(text), safe="")
     return env
+
+
+def make_site(location: str | Path, *, audio_dir: str | Path | None = None) -> Starlette:
+    """The team server with its pages: the API (:func:`coach.team.server.make_app`) and these."""
+    from coach.team.server import make_app
+
+    return make_app(location, audio_dir=audio_dir, pages=web_routes)
 
 
 def web_routes(opener: Callable[[], Store]) -> list[BaseRoute]:
