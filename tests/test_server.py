@@ -566,6 +566,9 @@ def test_coach_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "coach serve did not answer in 30 s"
                 time.sleep(0.1)
         assert answer.status_code == 401 and "no API token" in answer.json()["error"]
+        login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert login.status_code == 200 and 'action="/login"' in login.text
+        assert "default-src 'none'" in login.headers["content-security-policy"]
         listening = [
             line.split()
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]

@@ -348,6 +348,8 @@ def test_every_page_shows_injected_markup_as_text(
     take_id = _take_id(team, session.uid)
     lee = _login(server, LEAD)
     take = f"/takes/{take_id}"
+    queue = lee.get("/")  # before the review: the take is on it
+    assert f"Take {take_id}<" in queue.text
     said = _post(lee, take, take + "/comment", text=f"{SCRIPT} {IMG} {JS_URL}")
     assert said.status_code == 303
     judged = _post(lee, take, take + "/override", check="hook", status="pass", reason=IMG)
@@ -355,7 +357,7 @@ def test_every_page_shows_injected_markup_as_text(
     from urllib.parse import quote
 
     pages = {
-        "queue": lee.get("/"),  # reviewed now, so the queue is empty; checked for the nav
+        "queue": queue,
         "take": lee.get(take),
         "rep": lee.get("/reps/" + quote(HOSTILE_NAME, safe="")),
         "team": lee.get("/team"),
@@ -373,6 +375,7 @@ def test_every_page_shows_injected_markup_as_text(
     assert ">&lt;script&gt;alert(1)&lt;/script&gt;</span>" in take_html  # a transcript word
     assert JS_URL in take_html
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages["team"].text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages["queue"].text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["rep"].text
 
 
@@ -493,3 +496,20 @@ def test_a_lead_reviews_a_take_in_chromium_and_the_rep_syncs_it(
     listed = json.loads(_cli("sessions", "--store", rep_store, "--json").stdout)
     (row,) = [r for r in listed["sessions"] if r["uid"] == mine.uid]
     assert row["reviewed_at"] and row["comments"] == 1
+
+
+def test_the_login_limiter_forgets_failures_after_its_window() -> None:
+    from coach.views.web import LOGIN_FAILURES, LOGIN_WINDOW_S, LoginLimiter
+
+    limiter = LoginLimiter()
+    key = ("lee lead", "10.0.0.7")
+    for i in range(LOGIN_FAILURES):
+        assert not limiter.blocked(key, 100.0 + i)
+        limiter.fail(key, 100.0 + i)
+    assert limiter.blocked(key, 110.0)
+    assert not limiter.blocked(("lee lead", "10.0.0.8"), 110.0)  # another address
+    assert limiter.blocked(key, 100.0 + LOGIN_WINDOW_S - 1)
+    assert not limiter.blocked(key, 104.0 + LOGIN_WINDOW_S)  # every failure now older
+    limiter.fail(key, 1000.0)
+    limiter.clear(key)
+    assert not limiter.blocked(key, 1000.0) and limiter.failures == {}

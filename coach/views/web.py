@@ -60,6 +60,8 @@ MAX_AGE_S = 12 * 3600
 LOGIN_FAILURES = 5
 #: … within this many seconds: further tries get 429 until the oldest failure is this old
 LOGIN_WINDOW_S = 300.0
+#: (name, address) pairs with recent failures past which the stale ones are swept
+MAX_TRACKED = 10_000
 #: the biggest form body, bytes
 MAX_FORM_BYTES = 64 * 1024
 #: the longest comment or reason, characters
@@ -100,6 +102,9 @@ class LoginLimiter:
 
     def fail(self, key: tuple[str, str], now: float) -> None:
         with self.lock:
+            if len(self.failures) >= MAX_TRACKED:  # many names tried: forget the stale ones
+                for stale in list(self.failures):
+                    self._recent(stale, now)
             self.failures[key] = [*self._recent(key, now), now]
 
     def clear(self, key: tuple[str, str]) -> None:
