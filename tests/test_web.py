@@ -308,16 +308,22 @@ def test_a_leads_review_through_the_pages_is_kept_with_the_lead_as_author(
     assert unknown.status_code == 400 and "no check &#39;nope&#39;" in unknown.text
     no_reason = _post(lee, take, take + "/override", check="hook", status="pass", reason=" ")
     assert no_reason.status_code == 400
+    control = _post(lee, take, take + "/comment", text="beep\x07", at="")
+    assert control.status_code == 400 and "control character" in control.text
     with world.team.open() as store:
         assert store.get(world.mine).reviewed_at is None
 
-    said = _post(lee, take, take + "/comment", text="Slow down on the number", at="12")
+    said = _post(lee, take, take + "/comment", text="Slow down\r\non the number", at="12")
     assert said.status_code == 303
     judged = _post(lee, take, take + "/override", check="hook", status="fail", reason="Vague")
     assert judged.status_code == 303
     with world.team.open() as store:
         (comment,) = store.comments(world.mine)
-        assert (comment.at_s, comment.author) == (12.0, LEAD)
+        assert (comment.text, comment.at_s, comment.author) == (
+            "Slow down\non the number",
+            12.0,
+            LEAD,
+        )
         (verdict,) = store.overrides(world.mine)
         assert (verdict.check_id, verdict.status, verdict.author) == ("hook", "fail", LEAD)
         assert store.get(world.mine).reviewed_at is not None

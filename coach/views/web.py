@@ -499,11 +499,13 @@ def _reviewed_take(store: Store, visit: Visit, request: Request) -> Session:
 
 
 def _text(form: dict[str, str], name: str, what: str) -> str:
-    text = form.get(name, "").strip()
+    from coach.team.schema import CONTROL
+
+    text = form.get(name, "").replace("\r\n", "\n").strip()
     if not text:
         raise Page(400, f"{what} is empty — write one")
     if len(text) > MAX_TEXT:
         raise Page(400, f"{what} is over {MAX_TEXT} characters")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
-        raise Page(400, f"{what} has control characters")
+    if CONTROL.search(text.replace("\n", "").replace("\t", "")):
+        raise Page(400, f"{what} has a control character — type it as plain text")
     return text
