@@ -44,6 +44,13 @@ def test_a_wheel_install_lists_every_packaged_card(tmp_path: Path) -> None:
         sorted(m.removeprefix("coach/prompts/") for m in members if m.startswith("coach/prompts/"))
         == cards
     )
+    # the review pages' templates, script and stylesheet (coach serve)
+    pages = {
+        str(p.relative_to(ROOT))
+        for folder in ("templates", "static")
+        for p in (ROOT / "coach" / "views" / folder).iterdir()
+    }
+    assert pages and sorted(pages - members) == [], "review page files missing from the wheel"
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -92,3 +99,19 @@ def test_a_wheel_install_lists_every_packaged_card(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     for card in cards:
         assert card.removesuffix(".toml") in listed.stdout
+    # the installed package renders a page from its own templates
+    rendered = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from coach.views.web import asset, templates; "
+            "print(templates().get_template('login.html').render(user=None, csrf='t', "
+            "name='', message='')); print(len(asset('coach.js')))",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert 'action="/login"' in rendered.stdout

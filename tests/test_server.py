@@ -37,9 +37,10 @@ from coach.context import Context, Rep
 from coach.rubric.config import load_rubric
 from coach.speech.codec import opus_seconds
 from coach.team.accounts import password_matches
-from coach.team.server import MAX_SESSION_BYTES, make_app
+from coach.team.server import MAX_SESSION_BYTES
 from coach.team.store import Session, Store
 from coach.team.sync import session_item
+from coach.views.web import make_site
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
@@ -94,7 +95,7 @@ class LiveServer:
     """uvicorn serving the app in a thread of this process, on 127.0.0.1."""
 
     def __init__(self, team: Team, port: int = 0) -> None:
-        api = make_app(team.location, audio_dir=team.audio_dir)
+        api = make_site(team.location, audio_dir=team.audio_dir)
         self.server = uvicorn.Server(
             uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning")
         )
@@ -566,6 +567,9 @@ def test_coach_serve_listens_on_loopback_by_default(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "coach serve did not answer in 30 s"
                 time.sleep(0.1)
         assert answer.status_code == 401 and "no API token" in answer.json()["error"]
+        login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert login.status_code == 200 and 'action="/login"' in login.text
+        assert "default-src 'none'" in login.headers["content-security-policy"]
         listening = [
             line.split()
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]

@@ -38,19 +38,22 @@ def serve_cmd(
         ),
     ] = None,
 ) -> None:
-    """Run the team server: reps push their saved takes to it; their reviews go back.
+    """Run the team server: reps push their saved takes to it; leads review them in a browser.
 
-    A JSON API under /api/v1 with per-user tokens (coach users add). It
+    A JSON API under /api/v1 with per-user tokens (coach users add), and the
+    lead's review pages at / (log in with a password: coach users passwd). It
     listens on 127.0.0.1 unless --host says otherwise; on a network, put it
-    behind TLS (a reverse proxy), as the tokens travel in each request.
+    behind TLS (a reverse proxy), as tokens and login cookies travel in each
+    request.
 
     Example: coach serve --store postgresql://coach@db.internal/coach --host 0.0.0.0
     """
     import uvicorn
 
-    from coach.team.server import PREFIX, make_app
+    from coach.team.server import PREFIX
+    from coach.views.web import make_site
 
-    api = make_app(store or _default_store(), audio_dir=audio_dir)
+    api = make_site(store or _default_store(), audio_dir=audio_dir)
     if host not in LOOPBACK:
         err.print(
             f"Warning: listening on {host}: every machine that reaches it can call the API — "
@@ -58,7 +61,12 @@ def serve_cmd(
             markup=False,
             soft_wrap=True,
         )
-    err.print(f"Team API on http://{host}:{port}{PREFIX}/ — Ctrl-C stops", markup=False)
+    err.print(
+        f"Team server on http://{host}:{port}/ (review pages; the API under {PREFIX}/) — "
+        "Ctrl-C stops",
+        markup=False,
+        soft_wrap=True,
+    )
     try:
         uvicorn.run(api, host=host, port=port, log_level="warning", server_header=False)
     except OSError as exc:

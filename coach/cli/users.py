@@ -130,6 +130,37 @@ def users_revoke(
     )
 
 
+@app.command("passwd")
+def users_passwd(
+    name: NameArg,
+    password_file: Annotated[
+        Path,
+        typer.Option(
+            "--password-file",
+            metavar="FILE",
+            help="A file whose first line is the new password (kept as an argon2 hash).",
+        ),
+    ],
+    store: TeamStoreOpt = None,
+) -> None:
+    """Set a user's password, for logging in to the review pages of coach serve.
+
+    Example: coach users passwd "Lee Lead" --password-file lee.txt
+    """
+    from coach.team.accounts import hash_password
+    from coach.team.store import Store
+
+    password_hash = hash_password(_password(password_file))
+    with Store(store) as opened:
+        user = _known(opened, name)
+        opened.set_password(user, password_hash)
+    out.print(
+        f"Set the password of {user.name}: they can log in to coach serve now",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 @app.command("list")
 def users_list(store: TeamStoreOpt = None) -> None:
     """List the users: name, role, team, live tokens, whether a password is set.

@@ -1,5 +1,9 @@
 """The team server's HTTP API (``coach serve``): reps push saved takes, reviews go back.
 
+The lead's review pages (log in, the queue, a take, a rep, the team) are
+routes of the same app, given as ``pages`` (:func:`coach.views.web.make_site`);
+every answer carries :data:`HEADERS`.
+
 A Starlette app over one store (a PostgreSQL URL for a team; a SQLite file
 works too), JSON in and out, version-prefixed:
 
@@ -44,6 +48,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
+    from starlette.routing import BaseRoute
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from coach.team.store import Session, Store, User
 
@@ -55,6 +61,18 @@ MAX_SESSION_BYTES = 4 * 2**20
 MAX_AUDIO_BYTES = 16 * 2**20
 #: the longest take kept, seconds (coach record and score cap takes well below this)
 MAX_AUDIO_SECONDS = 3600.0
+#: only this origin's script, style and media; no frames, no plugins, forms post here only
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+#: on every answer of the server (pages, static files, the API)
+HEADERS = {
+    "content-security-policy": POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
 
 
 class ApiError(Exception):
@@ -66,8 +84,15 @@ class ApiError(Exception):
         self.message = message
 
 
-def make_app(location: str | Path, *, audio_dir: str | Path | None = None) -> Starlette:
+def make_app(
+    location: str | Path,
+    *,
+    audio_dir: str | Path | None = None,
+    pages: Callable[[Callable[[], Store]], list[BaseRoute]] | None = None,
+) -> Starlette:
     """The API over the store at ``location`` (opened per request; checked once here).
+
+    ``pages`` makes more routes over the same store (the review pages).
 
     Raises
     ------
@@ -135,13 +160,44 @@ def make_app(location: str | Path, *, audio_dir: str | Path | None = None) -> St
         detail = exc.detail if isinstance(exc, HTTPException) else "server error"
         return _error(status, f"{detail}: {request.method} {request.url.path}")
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(f"{PREFIX}/sessions/{{uid}}", endpoint(put_session), methods=["PUT"]),
         Route(f"{PREFIX}/sessions/{{uid}}/audio", endpoint(put_audio), methods=["PUT"]),
         Route(f"{PREFIX}/reviews", endpoint(get_reviews), methods=["GET"]),
         Route(f"{PREFIX}/sessions", endpoint(get_sessions), methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    from starlette.middleware import Middleware
+
+    if pages is not None:
+        routes += pages(store)
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: not_found},
+        middleware=[Middleware(SecurityHeaders)],
+    )
+
+
+class SecurityHeaders:
+    """ASGI middleware: :data:`HEADERS` on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [
+                    (k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in names
+                ]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _error(status: int, message: str) -> Response:

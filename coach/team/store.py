@@ -141,6 +141,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        # The team server's web app (#17): the key its login cookies are signed with,
+        # made once and kept here so a restarted server keeps everyone logged in.
+        """
+        CREATE TABLE server_keys (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 
@@ -981,6 +993,32 @@ class Store:
                 return int(db.execute(sql, args).rowcount)
         except self._errors as exc:
             raise self._failed("cannot revoke tokens in", exc) from None
+
+    def set_password(self, user: User, password_hash: str) -> None:
+        """Replace ``user``'s password (an argon2 hash; empty: they cannot log in)."""
+        try:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user.id)
+                )
+        except self._errors as exc:
+            raise self._failed("cannot set the password in", exc) from None
+
+    def server_key(self, name: str, make: Callable[[], str]) -> str:
+        """The server's key called ``name``: made by ``make`` the first time, then kept."""
+        try:
+            with self._write() as db:
+                row = db.execute("SELECT value FROM server_keys WHERE name = ?", (name,)).fetchone()
+                if row is not None:
+                    return str(row[0])
+                value = make()
+                db.execute(
+                    "INSERT INTO server_keys (name, value, created_at) VALUES (?, ?, ?)",
+                    (name, value, _now()),
+                )
+                return value
+        except self._errors as exc:
+            raise self._failed("cannot keep the server's key in", exc) from None
 
     def live_tokens(self, user: User) -> int:
         """How many tokens of ``user`` are not revoked."""
