@@ -48,11 +48,11 @@ fi
 if [ "${1:-}" = "--fast" ]; then
   shift
   # The slow tests carry markers (pyproject.toml): the real Whisper model,
-  # the real-time virtual microphone, Chromium.  Everything else runs, on
+  # the real-time virtual microphone, Chromium, the team server for real.  Everything else runs, on
   # every core (pytest-xdist; the full run stays in one process, where the
   # real-time microphone tests do not compete with each other), with a
   # quarter of the property tests' examples (the full run keeps 200).
   export COACH_HYPOTHESIS_EXAMPLES=${COACH_HYPOTHESIS_EXAMPLES:-50}
-  exec .venv/bin/python -m pytest -n auto -m "not model and not mic and not browser" "$@"
+  exec .venv/bin/python -m pytest -n auto -m "not model and not mic and not browser and not server" "$@"
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -43,6 +43,9 @@ from coach.team.sync import session_item
 from coach.views.web import make_site
 from tests.scripts import GOOD, WEAK, script_report
 
+#: a real uvicorn, accounts with argon2 passwords, takes pushed: not in the fast loop
+pytestmark = pytest.mark.server
+
 runner = CliRunner()
 REP = "Chris Walker"
 OTHER = "Pat Other"

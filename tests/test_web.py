@@ -39,6 +39,9 @@ from tests.test_server import (
     team,  # noqa: F401 - a fixture
 )
 
+#: a real uvicorn, accounts with argon2 passwords, takes pushed: not in the fast loop
+pytestmark = pytest.mark.server
+
 LEAD = "Lee Lead"
 EAST_LEAD = "Eve East"
 ADMIN = "Ada Admin"
