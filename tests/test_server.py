@@ -633,3 +633,33 @@ def test_who_sees_which_sessions_and_reviews_since(
 
     assert reviews("2000-01-01T00:00:00Z") == [mine.uid]
     assert reviews("2199-01-01T00:00:00+00:00") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/sessions/" + "a" * 32, b'{"uid": "' + b"a" * 32),
+        ("/login", b"name=Lee&password=se"),
+    ],
+    ids=["a push", "a form"],
+)
+def test_a_body_cut_off_midway_is_dropped_without_a_traceback(
+    team: Team, server: LiveServer, path: str, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rep's Wi-Fi dropping mid-push leaves nothing behind and logs no error (found by
+    bench.load: every cut connection printed "Exception in ASGI application")."""
+    token = team.add(REP)
+    method = "PUT" if path.startswith("/api") else "POST"
+    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+        raw.sendall(
+            f"{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body) + 500}\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(0.3)
+    time.sleep(0.5)  # the server notices the closed connection
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert _on_server(team) == []
+    # and the server still answers
+    assert httpx.get(server.url + "/login", timeout=10).status_code == 200

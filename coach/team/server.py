@@ -221,13 +221,20 @@ async def _body(request: Request, cap: int, what: str) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
         raise ApiError(413, f"the {what} is {declared} bytes, over the {cap} allowed")
+    from starlette.requests import ClientDisconnect
+
     chunks = []
     total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > cap:
-            raise ApiError(413, f"the {what} is over the {cap} bytes allowed")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > cap:
+                raise ApiError(413, f"the {what} is over the {cap} bytes allowed")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The connection dropped mid-body (a laptop's Wi-Fi): nothing is kept, the rep's
+        # coach sync sends it again; no answer reaches anyone, and no traceback is logged.
+        raise ApiError(400, f"the {what} did not arrive whole") from None
     return b"".join(chunks)
 
 

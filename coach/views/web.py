@@ -219,11 +219,16 @@ def web_routes(opener: Callable[[], Store]) -> list[BaseRoute]:
         async def handle(request: Request) -> Response:
             form: dict[str, str] = {}
             if request.method == "POST":
+                from starlette.requests import ClientDisconnect
+
                 body = b""
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > MAX_FORM_BYTES:
-                        return _plain(413, "the form is too big")
+                try:
+                    async for chunk in request.stream():
+                        body += chunk
+                        if len(body) > MAX_FORM_BYTES:
+                            return _plain(413, "the form is too big")
+                except ClientDisconnect:  # the browser went away mid-form: nothing to answer
+                    return _plain(400, "the form did not arrive whole")
                 form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             return await run_in_threadpool(run, request, form)
 
