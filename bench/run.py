@@ -19,7 +19,8 @@ syllables on real voices, clean against a telephone copy; issue 15, seconds), ``
 issue 15), ``fillers`` (a verbatim prompt's fillers and harm, the filled-pause detector's
 precision and recall; issue 15, ~10 min), ``pace`` (the pace check on real voices against
 their true pace, by the words alone and by the syllables where the words cannot be right;
-issue 15, ~10 min).
+issue 15, ~10 min), ``load`` (the team server on PostgreSQL: 8 reps pushing through cut
+connections while 50 leads read for 60 s; p50/p95 page times, nothing lost; issue 17, ~2 min).
 Timings are whole processes, alternating, medians; ratios are against a
 baseline measured in the same run.  Not part of the test suite: the numbers
 depend on the machine and how busy it is.
@@ -42,6 +43,7 @@ from bench import (
     delivery,
     fillers,
     growth,
+    load,
     pace,
     parity,
     phoneline,
@@ -65,6 +67,7 @@ SECTIONS = (
     "phoneline",
     "fillers",
     "pace",
+    "load",
 )
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -153,6 +156,7 @@ def sections(plan: Plan, coaches: Sequence[Coach]) -> dict[str, Callable[[], Sec
         "phoneline": lambda: phoneline.section(plan.realvoices_splits),
         "fillers": fillers.section,
         "pace": lambda: pace.section(plan.realvoices_splits),
+        "load": load.section,
     }
 
 
