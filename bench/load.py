@@ -168,34 +168,29 @@ class CuttingProxy:
 # -- a rep ---------------------------------------------------------------------------------
 
 
-def rep_main(
-    name: str,
-    token: str,
-    folder: str,
-    proxy: str,
-    server: str,
-    takes: int,
-    seed: int,
-    deadline: float,
-    out: Any,
-) -> None:
+@dataclass(frozen=True)
+class RepPlan:
+    """What one rep process does: who, where its store is, where it pushes, how much."""
+
+    name: str
+    token: str
+    folder: str
+    proxy: str
+    server: str
+    takes: int
+    seed: int
+    deadline: float
+
+
+def rep_main(plan: RepPlan, out: Any) -> None:
     """One rep's laptop, in its own process: save, push (cut or twice), then sync until done."""
     try:
-        out.put(_rep(name, token, folder, proxy, server, takes, seed, deadline))
+        out.put(_rep(plan))
     except BaseException as exc:  # the parent waits for one answer a rep: always give it
-        out.put(RepResult(name, [], problems=[f"the rep process failed: {exc!r}"]))
+        out.put(RepResult(plan.name, [], problems=[f"the rep process failed: {exc!r}"]))
 
 
-def _rep(
-    name: str,
-    token: str,
-    folder: str,
-    proxy: str,
-    server: str,
-    takes: int,
-    seed: int,
-    deadline: float,
-) -> RepResult:
+def _rep(plan: RepPlan) -> RepResult:
     from coach.context import Context, Rep
     from coach.pipeline import check_script
     from coach.rubric.config import load_rubric
@@ -203,32 +198,32 @@ def _rep(
     from coach.team.store import Store
     from coach.team.sync import SyncError, client, push, sync
 
-    rng = random.Random(seed)
+    rng = random.Random(plan.seed)
     samples = load(AUDIO).samples
     rubric = load_rubric(None)
-    result = RepResult(name, [])
-    with Store(Path(folder) / "coach.db") as store:
-        for _ in range(takes):
+    result = RepResult(plan.name, [])
+    with Store(Path(plan.folder) / "coach.db") as store:
+        for _ in range(plan.takes):
             report = check_script(
-                SCRIPT.format(rep=name),
+                SCRIPT.format(rep=plan.name),
                 source=str(AUDIO),
-                context=Context(touch=1, rep=Rep(name=name, company="Northwind Logistics")),
+                context=Context(touch=1, rep=Rep(name=plan.name, company="Northwind Logistics")),
                 rubric=rubric,
             )
-            session = store.save(report, rep=name, card_id="acme-t1", audio=samples)
+            session = store.save(report, rep=plan.name, card_id="acme-t1", audio=samples)
             result.uids.append(session.uid)
             times = 2 if rng.random() < 0.3 else 1
             result.twice += times == 2
             for _ in range(times):
                 result.pushes += 1
                 try:
-                    with client(proxy, token, timeout=10) as http:
+                    with client(plan.proxy, plan.token, timeout=10) as http:
                         push(store, session, http)
                 except SyncError:
                     result.cut += 1
-        while store.unpushed() and time.monotonic() < deadline:
+        while store.unpushed() and time.monotonic() < plan.deadline:
             result.syncs += 1
-            done = sync(store, server, token)
+            done = sync(store, plan.server, plan.token)
             if done.problem:
                 result.problems.append(done.problem)
                 time.sleep(0.2)
@@ -424,14 +419,9 @@ def run(
                 ctx.Process(
                     target=rep_main,
                     args=(
-                        name,
-                        token,
-                        str(folder / name),
-                        proxy.url,
-                        server,
-                        takes,
-                        n,
-                        deadline,
+                        RepPlan(
+                            name, token, str(folder / name), proxy.url, server, takes, n, deadline
+                        ),
                         out,
                     ),
                 )
