@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from coach.team.store import Store
+from tests import needs
 
 #: the role the cluster is made for; trust login, no password
 ROLE = "coach"
@@ -59,9 +58,7 @@ def missing() -> str | None:
 
 def unavailable(reason: str) -> None:
     """Skip off CI; under CI the PostgreSQL store tests must run, so fail instead."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the PostgreSQL store tests must run under CI: {reason}")
-    pytest.skip(reason)
+    needs.unavailable("the PostgreSQL store tests", reason)
 
 
 @dataclass

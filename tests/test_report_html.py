@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from coach.team.progress import Entry, rep_progress
 from coach.team.store import Store
 from coach.views.html import file_name, score_chart, time_labels, transcript_html, word_marks
 from tests.conftest import FIXTURES
+from tests.needs import unavailable
 from tests.scripts import GOOD, WEAK, script_report
 
 runner = CliRunner()
@@ -568,9 +568,7 @@ def test_time_axis_ends_differ(start: str, end: str, labels: list[str]) -> None:
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"the browser test must run under CI: {reason}")
-    pytest.skip(reason)
+    unavailable("the browser test", reason)
 
 
 @contextmanager
